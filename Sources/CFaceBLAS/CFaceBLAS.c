@@ -1,0 +1,1 @@
+#include "CFaceBLAS.h"

@@ -1,0 +1,560 @@
+import CFaceBLAS
+import Foundation
+
+// Dimension letters used in shape comments throughout the decoder:
+//   B  batch size (faces decoded or trained together)
+//   D  latent size
+//   C  channels of a layer's input, K channels of its output
+//   H, W  input height and width; P, Q  output height and width
+//   R, S  kernel height and width
+// Activations are stored channel-major, (C, B, H, W), so that one GEMM covers the whole batch.
+
+/// A learnable tensor with its gradient and Adam moments.
+final class Parameter {
+  let name: String
+  let shape: [Int]
+  var value: [Float]
+  var gradient: [Float]
+
+  init(name: String, shape: [Int], value: [Float]) {
+    precondition(shape.reduce(1, *) == value.count)
+    self.name = name
+    self.shape = shape
+    self.value = value
+    self.gradient = [Float](repeating: 0, count: value.count)
+  }
+
+  func zeroGradient() {
+    gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+  }
+}
+
+/// A batch of activations in channel-major layout.
+struct Activation {
+  var shape: SampleShape
+  var batch: Int
+  /// (C, B, H, W)
+  var data: [Float]
+
+  init(shape: SampleShape, batch: Int, data: [Float]) {
+    precondition(data.count == shape.count * batch)
+    self.shape = shape
+    self.batch = batch
+    self.data = data
+  }
+
+  init(zeros shape: SampleShape, batch: Int) {
+    self.init(shape: shape, batch: batch, data: [Float](repeating: 0, count: shape.count * batch))
+  }
+}
+
+/// One decoder layer: a forward pass, and a backward pass that returns the input gradient and
+/// adds parameter gradients into `Parameter.gradient`.
+protocol Layer: AnyObject {
+  var parameters: [Parameter] { get }
+  func forward(_ input: Activation, training: Bool) -> Activation
+  func backward(input: Activation, output: Activation, outputGradient: Activation) -> Activation
+}
+
+/// Runs `body(i)` for i in 0..<count on all cores when there is enough work to share.
+@inline(__always)
+func parallelFor(_ count: Int, work: Int, _ body: (Int) -> Void) {
+  if count > 1 && work >= 1 << 15 {
+    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+  } else {
+    for i in 0..<count { body(i) }
+  }
+}
+
+/// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N.
+@inline(__always)
+func gemm(
+  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+  alpha: Float = 1, beta: Float = 0
+) {
+  let lda = transposeA ? m : k
+  let ldb = transposeB ? k : n
+  cblas_sgemm(
+    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+}
+
+// MARK: - Linear
+
+final class LinearLayer: Layer {
+  let inputSize: Int
+  let outputSize: Int
+  /// (K, C)
+  let weight: Parameter
+  /// (K)
+  let bias: Parameter
+  var parameters: [Parameter] { [weight, bias] }
+
+  init(inputSize: Int, outputSize: Int, weight: Parameter, bias: Parameter) {
+    self.inputSize = inputSize
+    self.outputSize = outputSize
+    self.weight = weight
+    self.bias = bias
+  }
+
+  func forward(_ input: Activation, training: Bool) -> Activation {
+    let batch = input.batch
+    let x = flattenedInput(input)
+    var output = Activation(zeros: SampleShape(outputSize, 1, 1), batch: batch)
+    output.data.withUnsafeMutableBufferPointer { y in
+      // Start from the bias, then y (K, B) += W (K, C) · x (C, B).
+      for k in 0..<outputSize {
+        let b = bias.value[k]
+        for j in 0..<batch { y[k * batch + j] = b }
+      }
+      gemm(
+        transposeA: false, transposeB: false, m: outputSize, n: batch, k: inputSize,
+        weight.value, x, y.baseAddress!, beta: 1)
+    }
+    return output
+  }
+
+  func backward(input: Activation, output: Activation, outputGradient: Activation) -> Activation {
+    let batch = input.batch
+    let x = flattenedInput(input)
+    let dy = outputGradient.data
+    // dW (K, C) += dy (K, B) · xᵀ (B, C)
+    gemm(
+      transposeA: false, transposeB: true, m: outputSize, n: inputSize, k: batch, dy, x,
+      &weight.gradient, beta: 1)
+    // db (K) += Σ_B dy
+    for k in 0..<outputSize {
+      var sum: Float = 0
+      for j in 0..<batch { sum += dy[k * batch + j] }
+      bias.gradient[k] += sum
+    }
+    // dx (C, B) = Wᵀ (C, K) · dy (K, B)
+    var dx = [Float](repeating: 0, count: inputSize * batch)
+    gemm(
+      transposeA: true, transposeB: false, m: inputSize, n: batch, k: outputSize, weight.value,
+      dy, &dx)
+    return unflatten(dx, like: input)
+  }
+
+  /// Returns the input as (C·H·W, B), the order in which a sample is flattened.
+  private func flattenedInput(_ input: Activation) -> [Float] {
+    if input.shape.height * input.shape.width == 1 { return input.data }
+    return reorderToFlat(input)
+  }
+
+  private func unflatten(_ flat: [Float], like input: Activation) -> Activation {
+    if input.shape.height * input.shape.width == 1 {
+      return Activation(shape: input.shape, batch: input.batch, data: flat)
+    }
+    return reorderFromFlat(flat, shape: input.shape, batch: input.batch)
+  }
+}
+
+/// (C, B, H, W) to (C·H·W, B).
+func reorderToFlat(_ input: Activation) -> [Float] {
+  let batch = input.batch
+  let plane = input.shape.height * input.shape.width
+  var out = [Float](repeating: 0, count: input.data.count)
+  for c in 0..<input.shape.channels {
+    for b in 0..<batch {
+      for p in 0..<plane {
+        out[(c * plane + p) * batch + b] = input.data[(c * batch + b) * plane + p]
+      }
+    }
+  }
+  return out
+}
+
+/// (C·H·W, B) to (C, B, H, W).
+func reorderFromFlat(_ flat: [Float], shape: SampleShape, batch: Int) -> Activation {
+  let plane = shape.height * shape.width
+  var out = [Float](repeating: 0, count: flat.count)
+  for c in 0..<shape.channels {
+    for b in 0..<batch {
+      for p in 0..<plane {
+        out[(c * batch + b) * plane + p] = flat[(c * plane + p) * batch + b]
+      }
+    }
+  }
+  return Activation(shape: shape, batch: batch, data: out)
+}
+
+// MARK: - Reshape
+
+final class ReshapeLayer: Layer {
+  let target: SampleShape
+  var parameters: [Parameter] { [] }
+
+  init(target: SampleShape) { self.target = target }
+
+  func forward(_ input: Activation, training: Bool) -> Activation {
+    if input.shape.channels == target.channels && input.shape.height * input.shape.width
+      == target.height * target.width
+    {
+      return Activation(shape: target, batch: input.batch, data: input.data)
+    }
+    return reorderFromFlat(reorderToFlat(input), shape: target, batch: input.batch)
+  }
+
+  func backward(input: Activation, output: Activation, outputGradient: Activation) -> Activation {
+    if input.shape.channels == target.channels && input.shape.height * input.shape.width
+      == target.height * target.width
+    {
+      return Activation(shape: input.shape, batch: input.batch, data: outputGradient.data)
+    }
+    return reorderFromFlat(reorderToFlat(outputGradient), shape: input.shape, batch: input.batch)
+  }
+}
+
+// MARK: - Transposed convolution
+
+/// 2-D transposed convolution as one GEMM over the batch followed by a scatter (col2im).
+///
+/// Output size: P = (H − 1)·strideY − 2·padY + R, Q = (W − 1)·strideX − 2·padX + S.
+final class ConvTransposeLayer: Layer {
+  let inputChannels: Int
+  let outputChannels: Int
+  let kernelHeight: Int
+  let kernelWidth: Int
+  let strideY: Int
+  let strideX: Int
+  let padY: Int
+  let padX: Int
+  let outputShapeFor: (SampleShape) -> SampleShape
+  /// (C, K, R, S)
+  let weight: Parameter
+  /// (K)
+  let bias: Parameter
+  var parameters: [Parameter] { [weight, bias] }
+
+  init(
+    inputChannels: Int, outputChannels: Int, kernel: (Int, Int), stride: (Int, Int),
+    padding: (Int, Int), weight: Parameter, bias: Parameter
+  ) {
+    self.inputChannels = inputChannels
+    self.outputChannels = outputChannels
+    (kernelHeight, kernelWidth) = kernel
+    (strideY, strideX) = stride
+    (padY, padX) = padding
+    self.weight = weight
+    self.bias = bias
+    let (kh, kw, sy, sx, py, px) = (kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1)
+    outputShapeFor = { shape in
+      SampleShape(
+        outputChannels, (shape.height - 1) * sy - 2 * py + kh, (shape.width - 1) * sx - 2 * px + kw)
+    }
+  }
+
+  func forward(_ input: Activation, training: Bool) -> Activation {
+    let batch = input.batch
+    let (height, width) = (input.shape.height, input.shape.width)
+    let outShape = outputShapeFor(input.shape)
+    let columns = batch * height * width
+    let rows = outputChannels * kernelHeight * kernelWidth
+
+    // cols (K·R·S, B·H·W) = Wᵀ (K·R·S, C) · x (C, B·H·W)
+    var cols = [Float](repeating: 0, count: rows * columns)
+    gemm(
+      transposeA: true, transposeB: false, m: rows, n: columns, k: inputChannels, weight.value,
+      input.data, &cols)
+
+    // Scatter each column entry to its output pixel, starting from the bias.
+    var output = Activation(zeros: outShape, batch: batch)
+    let plane = outShape.height * outShape.width
+    cols.withUnsafeBufferPointer { colsPointer in
+      output.data.withUnsafeMutableBufferPointer { outPointer in
+        let colsBase = colsPointer.baseAddress!
+        let outBase = outPointer.baseAddress!
+        let biasValues = bias.value
+        parallelFor(outputChannels * batch, work: rows * columns) { task in
+          let k = task / batch
+          let b = task % batch
+          let target = outBase + (k * batch + b) * plane
+          target.update(repeating: biasValues[k], count: plane)
+          self.scatter(
+            colsBase, channel: k, sample: b, columns: columns, height: height, width: width,
+            into: target, outHeight: outShape.height, outWidth: outShape.width)
+        }
+      }
+    }
+    return output
+  }
+
+  /// Adds the rows of channel `k` for sample `b` from `cols` into one output plane.
+  @inline(__always)
+  private func scatter(
+    _ cols: UnsafePointer<Float>, channel k: Int, sample b: Int, columns: Int, height: Int,
+    width: Int, into target: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int
+  ) {
+    for ky in 0..<kernelHeight {
+      for kx in 0..<kernelWidth {
+        let row = cols + ((k * kernelHeight + ky) * kernelWidth + kx) * columns + b * height * width
+        let (xStart, xEnd) = validRange(
+          kernel: kx, stride: strideX, pad: padX, inputSize: width, outputSize: outWidth)
+        if xStart >= xEnd { continue }
+        for iy in 0..<height {
+          let oy = iy * strideY - padY + ky
+          if oy < 0 || oy >= outHeight { continue }
+          let source = row + iy * width
+          let destination = target + oy * outWidth - padX + kx
+          if strideX == 1 {
+            for ix in xStart..<xEnd { destination[ix] += source[ix] }
+          } else {
+            for ix in xStart..<xEnd { destination[ix * strideX] += source[ix] }
+          }
+        }
+      }
+    }
+  }
+
+  /// Input columns `ix` whose output column `ix·stride − pad + kernel` lies inside the output.
+  @inline(__always)
+  private func validRange(kernel: Int, stride: Int, pad: Int, inputSize: Int, outputSize: Int)
+    -> (Int, Int)
+  {
+    let low = pad - kernel
+    let start = low <= 0 ? 0 : (low + stride - 1) / stride
+    let high = outputSize - 1 + pad - kernel
+    let end = high < 0 ? 0 : min(inputSize, high / stride + 1)
+    return (start, end)
+  }
+
+  func backward(input: Activation, output: Activation, outputGradient: Activation) -> Activation {
+    let batch = input.batch
+    let (height, width) = (input.shape.height, input.shape.width)
+    let outShape = output.shape
+    let columns = batch * height * width
+    let rows = outputChannels * kernelHeight * kernelWidth
+    let plane = outShape.height * outShape.width
+
+    // Gather the output gradient into columns (im2col): dcols (K·R·S, B·H·W).
+    var dcols = [Float](repeating: 0, count: rows * columns)
+    dcols.withUnsafeMutableBufferPointer { colsPointer in
+      outputGradient.data.withUnsafeBufferPointer { gradientPointer in
+        let colsBase = colsPointer.baseAddress!
+        let gradientBase = gradientPointer.baseAddress!
+        parallelFor(outputChannels * batch, work: rows * columns) { task in
+          let k = task / batch
+          let b = task % batch
+          self.gather(
+            gradientBase + (k * batch + b) * plane, into: colsBase, channel: k, sample: b,
+            columns: columns, height: height, width: width, outHeight: outShape.height,
+            outWidth: outShape.width)
+        }
+      }
+    }
+
+    // dW (C, K·R·S) += x (C, B·H·W) · dcolsᵀ (B·H·W, K·R·S)
+    gemm(
+      transposeA: false, transposeB: true, m: inputChannels, n: rows, k: columns, input.data,
+      dcols, &weight.gradient, beta: 1)
+
+    // db (K) += Σ over B, P, Q of dy
+    outputGradient.data.withUnsafeBufferPointer { dy in
+      for k in 0..<outputChannels {
+        var sum: Float = 0
+        let start = k * batch * plane
+        for i in start..<(start + batch * plane) { sum += dy[i] }
+        bias.gradient[k] += sum
+      }
+    }
+
+    // dx (C, B·H·W) = W (C, K·R·S) · dcols (K·R·S, B·H·W)
+    var dx = [Float](repeating: 0, count: inputChannels * columns)
+    gemm(
+      transposeA: false, transposeB: false, m: inputChannels, n: columns, k: rows, weight.value,
+      dcols, &dx)
+    return Activation(shape: input.shape, batch: batch, data: dx)
+  }
+
+  /// Copies the output-gradient pixels that each kernel tap of channel `k` touched.
+  @inline(__always)
+  private func gather(
+    _ gradient: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, channel k: Int,
+    sample b: Int, columns: Int, height: Int, width: Int, outHeight: Int, outWidth: Int
+  ) {
+    for ky in 0..<kernelHeight {
+      for kx in 0..<kernelWidth {
+        let row = cols + ((k * kernelHeight + ky) * kernelWidth + kx) * columns + b * height * width
+        let (xStart, xEnd) = validRange(
+          kernel: kx, stride: strideX, pad: padX, inputSize: width, outputSize: outWidth)
+        if xStart >= xEnd { continue }
+        for iy in 0..<height {
+          let oy = iy * strideY - padY + ky
+          if oy < 0 || oy >= outHeight { continue }
+          let destination = row + iy * width
+          let source = gradient + oy * outWidth - padX + kx
+          for ix in xStart..<xEnd { destination[ix] = source[ix * strideX] }
+        }
+      }
+    }
+  }
+}
+
+// MARK: - Batch normalization
+
+/// Batch normalization. Training uses the batch's statistics and updates the running ones
+/// (momentum 0.1, unbiased variance, as PyTorch does); inference uses the running ones.
+final class BatchNormLayer: Layer {
+  let channels: Int
+  let epsilon: Float
+  let momentum: Float = 0.1
+  /// (C) each
+  let scale: Parameter
+  let shift: Parameter
+  var runningMean: [Float]
+  var runningVariance: [Float]
+  /// (C) batch statistics kept from the last training forward pass for the backward pass.
+  private var batchMean: [Float] = []
+  private var batchInverseDeviation: [Float] = []
+  var parameters: [Parameter] { [scale, shift] }
+
+  init(
+    channels: Int, epsilon: Float, scale: Parameter, shift: Parameter, runningMean: [Float],
+    runningVariance: [Float]
+  ) {
+    self.channels = channels
+    self.epsilon = epsilon
+    self.scale = scale
+    self.shift = shift
+    self.runningMean = runningMean
+    self.runningVariance = runningVariance
+  }
+
+  func forward(_ input: Activation, training: Bool) -> Activation {
+    let count = input.batch * input.shape.height * input.shape.width
+    var output = input
+    if training {
+      batchMean = [Float](repeating: 0, count: channels)
+      batchInverseDeviation = [Float](repeating: 0, count: channels)
+    }
+    output.data.withUnsafeMutableBufferPointer { y in
+      for c in 0..<channels {
+        let start = c * count
+        var mean: Float
+        var variance: Float
+        if training {
+          var sum: Double = 0
+          for i in start..<(start + count) { sum += Double(y[i]) }
+          mean = Float(sum / Double(count))
+          var squares: Double = 0
+          for i in start..<(start + count) {
+            let d = Double(y[i] - mean)
+            squares += d * d
+          }
+          variance = Float(squares / Double(count))
+          let unbiased = count > 1 ? Float(squares / Double(count - 1)) : variance
+          runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
+          runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * unbiased
+        } else {
+          mean = runningMean[c]
+          variance = runningVariance[c]
+        }
+        let inverse = 1 / (variance + epsilon).squareRoot()
+        if training {
+          batchMean[c] = mean
+          batchInverseDeviation[c] = inverse
+        }
+        let gain = scale.value[c] * inverse
+        let offset = shift.value[c] - mean * gain
+        for i in start..<(start + count) { y[i] = y[i] * gain + offset }
+      }
+    }
+    return output
+  }
+
+  func backward(input: Activation, output: Activation, outputGradient: Activation) -> Activation {
+    let count = input.batch * input.shape.height * input.shape.width
+    let n = Float(count)
+    var dx = outputGradient
+    dx.data.withUnsafeMutableBufferPointer { d in
+      input.data.withUnsafeBufferPointer { x in
+        for c in 0..<channels {
+          let start = c * count
+          let mean = batchMean[c]
+          let inverse = batchInverseDeviation[c]
+          // Σ dy and Σ dy·x̂ give the shift and scale gradients and the two correction terms.
+          var sumGradient: Float = 0
+          var sumGradientNormalized: Float = 0
+          for i in start..<(start + count) {
+            sumGradient += d[i]
+            sumGradientNormalized += d[i] * (x[i] - mean) * inverse
+          }
+          scale.gradient[c] += sumGradientNormalized
+          shift.gradient[c] += sumGradient
+          let gain = scale.value[c] * inverse / n
+          for i in start..<(start + count) {
+            let normalized = (x[i] - mean) * inverse
+            d[i] = gain * (n * d[i] - sumGradient - normalized * sumGradientNormalized)
+          }
+        }
+      }
+    }
+    return dx
+  }
+}
+
+// MARK: - Activations
+
+/// An element-wise activation; its derivative is computed from the output alone.
+final class ActivationLayer: Layer {
+  enum Kind {
+    case relu
+    case leakyReLU(Float)
+    case sigmoid
+    case tanh
+  }
+
+  let kind: Kind
+  var parameters: [Parameter] { [] }
+
+  init(_ kind: Kind) { self.kind = kind }
+
+  func forward(_ input: Activation, training: Bool) -> Activation {
+    var output = input
+    let count = output.data.count
+    output.data.withUnsafeMutableBufferPointer { y in
+      let base = y.baseAddress!
+      let chunks = max(1, min(8, count >> 16))
+      let chunk = (count + chunks - 1) / chunks
+      parallelFor(chunks, work: count) { part in
+        let start = part * chunk
+        let end = min(count, start + chunk)
+        guard start < end else { return }
+        switch self.kind {
+        case .relu:
+          for i in start..<end { base[i] = max(base[i], 0) }
+        case .leakyReLU(let slope):
+          for i in start..<end where base[i] < 0 { base[i] *= slope }
+        case .sigmoid:
+          for i in start..<end { base[i] = 1 / (1 + exp(-base[i])) }
+        case .tanh:
+          for i in start..<end { base[i] = Foundation.tanh(base[i]) }
+        }
+      }
+    }
+    return output
+  }
+
+  func backward(input: Activation, output: Activation, outputGradient: Activation) -> Activation {
+    var dx = outputGradient
+    dx.data.withUnsafeMutableBufferPointer { d in
+      output.data.withUnsafeBufferPointer { y in
+        switch kind {
+        case .relu:
+          for i in 0..<d.count where y[i] <= 0 { d[i] = 0 }
+        case .leakyReLU(let slope):
+          input.data.withUnsafeBufferPointer { x in
+            for i in 0..<d.count where x[i] < 0 { d[i] *= slope }
+          }
+        case .sigmoid:
+          for i in 0..<d.count { d[i] *= y[i] * (1 - y[i]) }
+        case .tanh:
+          for i in 0..<d.count { d[i] *= 1 - y[i] * y[i] }
+        }
+      }
+    }
+    return dx
+  }
+}
