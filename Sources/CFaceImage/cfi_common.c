@@ -1,0 +1,5 @@
+#include <stdlib.h>
+
+#include "CFaceImage.h"
+
+void cfi_free(void *pointer) { free(pointer); }
