@@ -32,6 +32,7 @@ let package = Package(
       name: "facesh",
       dependencies: ["Interpreter", "LatentLang", "FaceRuntime", "CEditLine"]
     ),
+    .executableTarget(name: "facesh-bench", dependencies: ["FaceRuntime", "CFaceBLAS"], path: "Sources/facesh-bench"),
     .testTarget(name: "FaceRuntimeTests", dependencies: ["FaceRuntime"], resources: [.copy("Fixtures")]),
     .testTarget(name: "LatentLangTests", dependencies: ["LatentLang"]),
     .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "LatentLang", "FaceRuntime"]),

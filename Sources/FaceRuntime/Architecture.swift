@@ -287,7 +287,9 @@ extension Architecture {
 
   /// A decoder for square images of `size` pixels (a power of two, at least 8): a linear layer
   /// to `width`×4×4, then stride-2 transposed convolutions (kernel 4, padding 1) that double
-  /// the size and halve the channels down to 3, ReLU between them and a sigmoid at the end.
+  /// the size. The first keeps `width` channels, each later one halves them (to at least 16)
+  /// and the last gives 3; ReLU between them and a sigmoid at the end. For 64×64 and width 256
+  /// the channels are 256, 256, 128, 64, 3.
   public static func square(size: Int, latentSize: Int = 80, width: Int = 256) -> Architecture {
     precondition(size >= 8 && size & (size - 1) == 0, "size must be a power of two, at least 8")
     var layers: [LayerSpec] = [
@@ -298,7 +300,7 @@ extension Architecture {
     var current = 4
     while current < size {
       let last = current * 2 == size
-      let next = last ? 3 : max(channels / 2, 16)
+      let next = last ? 3 : (current == 4 ? channels : max(channels / 2, 16))
       layers.append(
         .convTranspose2d(
           inChannels: channels, outChannels: next, kernel: (4, 4), stride: (2, 2), padding: (1, 1)))

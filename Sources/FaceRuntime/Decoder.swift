@@ -65,6 +65,7 @@ public final class Decoder: @unchecked Sendable {
       }
     }
     self.layers = layers
+    Decoder.tuneAllocator
   }
 
   /// Creates a decoder with random initial weights drawn from `PortableRandom(seed:)`.
@@ -117,6 +118,11 @@ public final class Decoder: @unchecked Sendable {
 
   var parameters: [Parameter] { layers.flatMap { $0.parameters } }
 
+  /// Keeps large buffers in the heap between steps instead of returning them to the kernel,
+  /// so repeated passes do not pay page faults for fresh memory (glibc's default threshold
+  /// maps anything above 32 MiB anew on every allocation).
+  static let tuneAllocator: Void = facesh_keep_large_allocations()
+
   /// Decodes `batch` latent vectors stored row by row, (B, D), into images stored one after
   /// another, (B, 3, P, Q), with values in the decoder's output range.
   public func decode(_ latents: [Float], batch: Int) -> [Float] {
@@ -130,6 +136,47 @@ public final class Decoder: @unchecked Sendable {
       activation = layer.forward(activation, training: false)
     }
     return sampleMajor(activation)
+  }
+
+  /// Times each layer's forward pass for one batch; for benchmarks.
+  public func profileLayers(_ latents: [Float], batch: Int) -> [(String, Double)] {
+    var activation = Activation(
+      shape: shapes[0], batch: batch,
+      data: transpose(latents, rows: batch, columns: architecture.latentSize))
+    var out: [(String, Double)] = []
+    for (index, layer) in layers.enumerated() {
+      let start = DispatchTime.now().uptimeNanoseconds
+      activation = layer.forward(activation, training: false)
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+      out.append(("\(index) \(architecture.layers[index].typeName) \(shapes[index + 1])", seconds))
+    }
+    return out
+  }
+
+  /// Times each layer's training forward and backward pass for one batch; for benchmarks.
+  public func profileTraining(_ latents: [Float], batch: Int) -> [(String, Double, Double)] {
+    var activations = [
+      Activation(
+        shape: shapes[0], batch: batch,
+        data: transpose(latents, rows: batch, columns: architecture.latentSize))
+    ]
+    var forwardTimes: [Double] = []
+    for layer in layers {
+      let start = DispatchTime.now().uptimeNanoseconds
+      activations.append(layer.forward(activations.last!, training: true))
+      forwardTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+    }
+    var gradient = activations.last!
+    var backwardTimes = [Double](repeating: 0, count: layers.count)
+    for index in stride(from: layers.count - 1, through: 0, by: -1) {
+      let start = DispatchTime.now().uptimeNanoseconds
+      gradient = layers[index].backward(
+        input: activations[index], output: activations[index + 1], outputGradient: gradient)
+      backwardTimes[index] = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    }
+    return (0..<layers.count).map {
+      ("\($0) \(architecture.layers[$0].typeName) \(shapes[$0 + 1])", forwardTimes[$0], backwardTimes[$0])
+    }
   }
 
   // MARK: Training

@@ -67,18 +67,23 @@ func parallelFor(_ count: Int, work: Int, _ body: (Int) -> Void) {
 }
 
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N.
+/// Leading dimensions default to tightly packed matrices.
 @inline(__always)
 func gemm(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
   _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-  alpha: Float = 1, beta: Float = 0
+  alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
 ) {
-  let lda = transposeA ? m : k
-  let ldb = transposeB ? k : n
+  let lda = lda ?? (transposeA ? m : k)
+  let ldb = ldb ?? (transposeB ? k : n)
   cblas_sgemm(
     CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc ?? n))
 }
+
+/// Largest number of floats a transposed convolution's column buffer may hold; larger batches
+/// are processed in chunks so the buffer stays in cache-friendly sizes.
+let columnBufferLimit = 1 << 22
 
 // MARK: - Linear
 
@@ -246,35 +251,56 @@ final class ConvTransposeLayer: Layer {
     }
   }
 
+  /// (K·R·S, C) copy of the weight for the forward GEMM; rebuilt when training changes it.
+  private var transposedWeight: [Float]? = nil
+
+  /// Number of samples per chunk so that the column buffer stays under `columnBufferLimit`.
+  private func chunkSize(batch: Int, plane: Int) -> Int {
+    let rows = outputChannels * kernelHeight * kernelWidth
+    return max(1, min(batch, columnBufferLimit / max(1, rows * plane)))
+  }
+
   func forward(_ input: Activation, training: Bool) -> Activation {
     let batch = input.batch
     let (height, width) = (input.shape.height, input.shape.width)
     let outShape = outputShapeFor(input.shape)
-    let columns = batch * height * width
+    let inputPlane = height * width
     let rows = outputChannels * kernelHeight * kernelWidth
-
-    // cols (K·R·S, B·H·W) = Wᵀ (K·R·S, C) · x (C, B·H·W)
-    var cols = [Float](repeating: 0, count: rows * columns)
-    gemm(
-      transposeA: true, transposeB: false, m: rows, n: columns, k: inputChannels, weight.value,
-      input.data, &cols)
-
-    // Scatter each column entry to its output pixel, starting from the bias.
+    if training || transposedWeight == nil {
+      transposedWeight = transpose(weight.value, rows: inputChannels, columns: rows)
+    }
+    let weightT = transposedWeight!
+    let chunk = chunkSize(batch: batch, plane: inputPlane)
+    var cols = [Float](repeating: 0, count: rows * chunk * inputPlane)
     var output = Activation(zeros: outShape, batch: batch)
     let plane = outShape.height * outShape.width
-    cols.withUnsafeBufferPointer { colsPointer in
-      output.data.withUnsafeMutableBufferPointer { outPointer in
-        let colsBase = colsPointer.baseAddress!
-        let outBase = outPointer.baseAddress!
-        let biasValues = bias.value
-        parallelFor(outputChannels * batch, work: rows * columns) { task in
-          let k = task / batch
-          let b = task % batch
-          let target = outBase + (k * batch + b) * plane
-          target.update(repeating: biasValues[k], count: plane)
-          self.scatter(
-            colsBase, channel: k, sample: b, columns: columns, height: height, width: width,
-            into: target, outHeight: outShape.height, outWidth: outShape.width)
+
+    for first in stride(from: 0, to: batch, by: chunk) {
+      let count = min(chunk, batch - first)
+      let columns = count * inputPlane
+
+      // cols (K·R·S, b·H·W) = Wᵀ (K·R·S, C) · x (C, b·H·W) for the chunk's b samples.
+      input.data.withUnsafeBufferPointer { x in
+        gemm(
+          transposeA: false, transposeB: false, m: rows, n: columns, k: inputChannels, weightT,
+          x.baseAddress! + first * inputPlane, &cols, ldb: batch * inputPlane)
+      }
+
+      // Scatter each column entry to its output pixel, starting from the bias.
+      cols.withUnsafeBufferPointer { colsPointer in
+        output.data.withUnsafeMutableBufferPointer { outPointer in
+          let colsBase = colsPointer.baseAddress!
+          let outBase = outPointer.baseAddress!
+          let biasValues = bias.value
+          parallelFor(outputChannels * count, work: rows * columns) { task in
+            let k = task / count
+            let b = task % count
+            let target = outBase + (k * batch + first + b) * plane
+            target.update(repeating: biasValues[k], count: plane)
+            self.scatter(
+              colsBase, channel: k, sample: b, columns: columns, height: height, width: width,
+              into: target, outHeight: outShape.height, outWidth: outShape.width)
+          }
         }
       }
     }
@@ -324,31 +350,48 @@ final class ConvTransposeLayer: Layer {
     let batch = input.batch
     let (height, width) = (input.shape.height, input.shape.width)
     let outShape = output.shape
-    let columns = batch * height * width
+    let inputPlane = height * width
     let rows = outputChannels * kernelHeight * kernelWidth
     let plane = outShape.height * outShape.width
+    let chunk = chunkSize(batch: batch, plane: inputPlane)
+    var dcols = [Float](repeating: 0, count: rows * chunk * inputPlane)
+    var dx = [Float](repeating: 0, count: inputChannels * batch * inputPlane)
 
-    // Gather the output gradient into columns (im2col): dcols (K·R·S, B·H·W).
-    var dcols = [Float](repeating: 0, count: rows * columns)
-    dcols.withUnsafeMutableBufferPointer { colsPointer in
-      outputGradient.data.withUnsafeBufferPointer { gradientPointer in
-        let colsBase = colsPointer.baseAddress!
-        let gradientBase = gradientPointer.baseAddress!
-        parallelFor(outputChannels * batch, work: rows * columns) { task in
-          let k = task / batch
-          let b = task % batch
-          self.gather(
-            gradientBase + (k * batch + b) * plane, into: colsBase, channel: k, sample: b,
-            columns: columns, height: height, width: width, outHeight: outShape.height,
-            outWidth: outShape.width)
+    for first in stride(from: 0, to: batch, by: chunk) {
+      let count = min(chunk, batch - first)
+      let columns = count * inputPlane
+
+      // Gather the output gradient into columns (im2col): dcols (K·R·S, b·H·W).
+      dcols.withUnsafeMutableBufferPointer { colsPointer in
+        outputGradient.data.withUnsafeBufferPointer { gradientPointer in
+          let colsBase = colsPointer.baseAddress!
+          let gradientBase = gradientPointer.baseAddress!
+          parallelFor(outputChannels * count, work: rows * columns) { task in
+            let k = task / count
+            let b = task % count
+            self.gather(
+              gradientBase + (k * batch + first + b) * plane, into: colsBase, channel: k,
+              sample: b, columns: columns, height: height, width: width,
+              outHeight: outShape.height, outWidth: outShape.width)
+          }
         }
       }
-    }
 
-    // dW (C, K·R·S) += x (C, B·H·W) · dcolsᵀ (B·H·W, K·R·S)
-    gemm(
-      transposeA: false, transposeB: true, m: inputChannels, n: rows, k: columns, input.data,
-      dcols, &weight.gradient, beta: 1)
+      input.data.withUnsafeBufferPointer { x in
+        // dW (C, K·R·S) += x (C, b·H·W) · dcolsᵀ (b·H·W, K·R·S)
+        gemm(
+          transposeA: false, transposeB: true, m: inputChannels, n: rows, k: columns,
+          x.baseAddress! + first * inputPlane, dcols, &weight.gradient, beta: 1,
+          lda: batch * inputPlane)
+      }
+      dx.withUnsafeMutableBufferPointer { target in
+        // dx (C, b·H·W) = W (C, K·R·S) · dcols (K·R·S, b·H·W)
+        gemm(
+          transposeA: false, transposeB: false, m: inputChannels, n: columns, k: rows,
+          weight.value, dcols, target.baseAddress! + first * inputPlane,
+          ldc: batch * inputPlane)
+      }
+    }
 
     // db (K) += Σ over B, P, Q of dy
     outputGradient.data.withUnsafeBufferPointer { dy in
@@ -359,12 +402,6 @@ final class ConvTransposeLayer: Layer {
         bias.gradient[k] += sum
       }
     }
-
-    // dx (C, B·H·W) = W (C, K·R·S) · dcols (K·R·S, B·H·W)
-    var dx = [Float](repeating: 0, count: inputChannels * columns)
-    gemm(
-      transposeA: false, transposeB: false, m: inputChannels, n: columns, k: rows, weight.value,
-      dcols, &dx)
     return Activation(shape: input.shape, batch: batch, data: dx)
   }
 
