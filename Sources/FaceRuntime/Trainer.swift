@@ -50,14 +50,14 @@ public final class Trainer {
   public let dataset: TrainingDataset
   public let decoder: Decoder
   /// (N, D)
-  public private(set) var latents: [Float]
+  public internal(set) var latents: [Float]
   /// Mean loss of each finished epoch.
   public private(set) var lossHistory: [Float] = []
   /// Next epoch to run, 0-based, and the next step within it.
   public private(set) var epoch = 0
   public private(set) var step = 0
   private var decoderStates: [AdamState]
-  private var latentState: LazyAdamTable
+  private(set) var latentState: LazyAdamTable
   /// Sum of losses of the current epoch's finished steps, for resuming mid-epoch.
   private var epochLossSum: Double = 0
 
@@ -156,7 +156,7 @@ public final class Trainer {
     let (loss, latentGradient) = lossAndLatentGradient(batch: batch, latents: latents)
     guard loss.isFinite else {
       throw TrainingError(
-        message: "the loss became \(loss) at epoch \(epoch + 1), step \(step + 1); lower the learning rates (--lr, --latent-lr) and resume from the last checkpoint")
+        message: "the loss became \(loss.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(step + 1); lower the learning rates (--lr, --latent-lr) and resume from the last checkpoint")
     }
 
     // Adam on every decoder tensor, lazy Adam on the batch's latent rows.

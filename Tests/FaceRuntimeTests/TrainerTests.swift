@@ -1,0 +1,157 @@
+import Foundation
+import XCTest
+
+@testable import FaceRuntime
+
+final class TrainerTests: XCTestCase {
+  var folder = ""
+
+  override func setUp() { folder = temporaryFolder() }
+  override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+  /// Small synthetic photos: coloured gradients with a bright square that moves per image.
+  func syntheticImages(_ count: Int, size: Int = 8) -> [RGBImage] {
+    (0..<count).map { index in
+      var image = RGBImage(width: size, height: size)
+      for y in 0..<size {
+        for x in 0..<size {
+          let i = (y * size + x) * 3
+          let inSquare = abs(x - index % size) < 2 && abs(y - (index * 3) % size) < 2
+          image.pixels[i] = UInt8((x * 255) / size)
+          image.pixels[i + 1] = inSquare ? 240 : UInt8((y * 200) / size)
+          image.pixels[i + 2] = UInt8((index * 60) % 256)
+        }
+      }
+      return image
+    }
+  }
+
+  func smallOptions(batch: Int = 4, epochs: Int = 1) -> TrainingOptions {
+    var options = TrainingOptions(architecture: .square(size: 8, latentSize: 4, width: 32))
+    options.batchSize = batch
+    options.epochs = epochs
+    options.latentLearningRate = 0.05
+    options.decoderLearningRate = 0.01
+    return options
+  }
+
+  func run(_ trainer: Trainer) throws -> TrainingOutcome {
+    try trainer.run(progress: { _ in }, checkpoint: {}, shouldStop: { false })
+  }
+
+  func testTinyModelReachesLowLoss() throws {
+    let dataset = TrainingDataset(images: syntheticImages(6), width: 8, height: 8)
+    let trainer = try Trainer(options: smallOptions(batch: 3, epochs: 300), dataset: dataset)
+    XCTAssertEqual(try run(trainer), .finished)
+    let first = trainer.lossHistory.first!
+    let last = trainer.lossHistory.last!
+    XCTAssertGreaterThan(first, 0.02, "the untrained decoder should be far from the photos")
+    XCTAssertLessThan(last, 0.002, "loss went from \(first) to \(last)")
+    let model = try trainer.makeModel()
+    XCTAssertGreaterThan(TrainingReport.meanPSNR(model: model, dataset: dataset), 27)
+  }
+
+  func testLazyAdamLeavesRowsOutsideTheBatchUnchanged() throws {
+    let dataset = TrainingDataset(images: syntheticImages(5), width: 8, height: 8)
+    let trainer = try Trainer(options: smallOptions(), dataset: dataset)
+    let before = trainer.latents
+    _ = try trainer.trainStep([1, 3])
+    for row in 0..<5 {
+      let old = Array(before[(row * 4)..<(row * 4 + 4)])
+      let new = Array(trainer.latents[(row * 4)..<(row * 4 + 4)])
+      if row == 1 || row == 3 {
+        XCTAssertNotEqual(old, new, "row \(row) is in the batch and must move")
+      } else {
+        XCTAssertEqual(old, new, "row \(row) is outside the batch and must not move")
+      }
+    }
+    XCTAssertEqual(trainer.latentState.rowSteps, [0, 1, 0, 1, 0])
+  }
+
+  func testEveryImageTrainsEveryEpochWithPartialBatch() throws {
+    let dataset = TrainingDataset(images: syntheticImages(7), width: 8, height: 8)
+    let trainer = try Trainer(options: smallOptions(batch: 3, epochs: 2), dataset: dataset)
+    XCTAssertEqual(trainer.stepsPerEpoch, 3)
+    XCTAssertEqual(try run(trainer), .finished)
+    XCTAssertEqual(trainer.latentState.rowSteps, [Int32](repeating: 2, count: 7))
+    XCTAssertEqual(trainer.order(ofEpoch: 0).sorted(), Array(0..<7))
+    XCTAssertNotEqual(trainer.order(ofEpoch: 0), trainer.order(ofEpoch: 1))
+  }
+
+  func testNaNLossStopsTraining() throws {
+    let dataset = TrainingDataset(images: syntheticImages(4), width: 8, height: 8)
+    let trainer = try Trainer(options: smallOptions(), dataset: dataset)
+    trainer.latents[0] = .nan
+    let weights = trainer.decoder.namedTensors().map { $0.values }
+    XCTAssertThrowsError(try run(trainer)) { error in
+      XCTAssertTrue("\(error)".contains("loss became NaN"), "\(error)")
+    }
+    XCTAssertEqual(trainer.decoder.namedTensors().map { $0.values }, weights, "no update after NaN")
+    XCTAssertThrowsError(try trainer.makeModel(), "NaN latents must not become a model")
+  }
+
+  func testResumedRunMatchesUninterruptedRun() throws {
+    let dataset = TrainingDataset(images: syntheticImages(5), width: 8, height: 8)
+    let straight = try Trainer(options: smallOptions(batch: 2, epochs: 3), dataset: dataset)
+    XCTAssertEqual(try run(straight), .finished)
+
+    // Stop after four steps (mid-epoch), write a checkpoint, resume from the file.
+    let path = folder + "/run.checkpoint"
+    let first = try Trainer(options: smallOptions(batch: 2, epochs: 3), dataset: dataset)
+    var steps = 0
+    let outcome = try first.run(
+      progress: { _ in steps += 1 }, checkpoint: { try first.writeCheckpoint(to: path) },
+      shouldStop: { steps >= 4 })
+    XCTAssertEqual(outcome, .interrupted)
+    XCTAssertEqual(first.epoch, 1)
+    XCTAssertEqual(first.step, 1)
+    let resumed = try Trainer(resumingFrom: path, dataset: dataset)
+    XCTAssertEqual(try run(resumed), .finished)
+    XCTAssertEqual(resumed.latents, straight.latents)
+    XCTAssertEqual(
+      resumed.decoder.namedTensors().map { $0.values }, straight.decoder.namedTensors().map { $0.values })
+    XCTAssertEqual(resumed.lossHistory, straight.lossHistory)
+  }
+
+  func testCheckpointForOtherPhotosIsRejected() throws {
+    let path = folder + "/run.checkpoint"
+    let trainer = try Trainer(options: smallOptions(), dataset: TrainingDataset(images: syntheticImages(5), width: 8, height: 8))
+    try trainer.writeCheckpoint(to: path)
+    let other = TrainingDataset(images: syntheticImages(6), width: 8, height: 8)
+    XCTAssertThrowsError(try Trainer(resumingFrom: path, dataset: other)) { error in
+      XCTAssertTrue("\(error)".contains("made for 5 training images"), "\(error)")
+    }
+  }
+
+  func testFewerPhotosThanLatentDimensions() throws {
+    var options = smallOptions(batch: 2, epochs: 2)
+    options.architecture = .square(size: 8, latentSize: 10, width: 32)
+    let trainer = try Trainer(options: options, dataset: TrainingDataset(images: syntheticImages(3), width: 8, height: 8))
+    _ = try run(trainer)
+    let model = try trainer.makeModel()
+    XCTAssertEqual(model.pca.spannedAxisCount, 2)
+  }
+
+  func testFolderLoadingSkipsBadFilesAndSortsPaths() throws {
+    let images = syntheticImages(3, size: 12)
+    try FileManager.default.createDirectory(atPath: folder + "/b", withIntermediateDirectories: true)
+    try ImageIO.writePNG(images[0], to: folder + "/b/z.png")
+    try ImageIO.writePNG(images[1], to: folder + "/a.png")
+    try ImageIO.writePNG(images[2], to: folder + "/b/c.PNG")
+    FileManager.default.createFile(atPath: folder + "/broken.jpg", contents: Data([0xFF, 0xD8, 0xFF]))
+    FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data("x".utf8))
+    let dataset = try TrainingDataset.load(folder: folder, width: 8, height: 8)
+    XCTAssertEqual(dataset.paths.map { ($0 as NSString).lastPathComponent }, ["a.png", "c.PNG", "z.png"])
+    XCTAssertEqual(dataset.skipped.count, 1)
+    XCTAssertTrue(dataset.skipped[0].path.hasSuffix("broken.jpg"))
+  }
+
+  func testMissingAndEmptyFoldersAreClearErrors() throws {
+    XCTAssertThrowsError(try TrainingDataset.load(folder: folder + "/nope", width: 8, height: 8)) {
+      XCTAssertTrue("\($0)".contains("does not exist"), "\($0)")
+    }
+    XCTAssertThrowsError(try TrainingDataset.load(folder: folder, width: 8, height: 8)) {
+      XCTAssertTrue("\($0)".contains("no PNG or JPEG photos found"), "\($0)")
+    }
+  }
+}
