@@ -97,8 +97,9 @@ static int quantize_frames(gif_context *context, const uint8_t *const *frames, i
 }
 
 // Remaps one frame to the shared palette and writes its graphics control extension,
-// image descriptor and pixel rows. Remapping refines the palette a little for each
-// frame, so each frame carries the palette it was remapped with as a local colour map.
+// image descriptor and pixel rows. libimagequant documents that remapping may refine the
+// palette, so each frame carries the palette reported after its remapping as a local
+// colour map, which keeps indices and colours consistent.
 static int put_frame(gif_context *context, const uint8_t *frame, int width, int height,
                      int delay, char *message) {
   context->image = make_image(context, frame, width, height);

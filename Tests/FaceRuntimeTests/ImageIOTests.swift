@@ -10,7 +10,11 @@ enum ImageFixtures {
   }
 
   static func bytes(_ name: String) throws -> [UInt8] {
-    [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(name))))
+    try bytesAt(path: path(name))
+  }
+
+  static func bytesAt(path: String) throws -> [UInt8] {
+    [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
   }
 
   /// Creates an empty folder under the system temporary folder.
@@ -145,8 +149,8 @@ final class ImageIOTests: XCTestCase {
   }
 
   func testPNGInterlacedTinySizes() throws {
-    let one = try ImageIO.read(path: ImageFixtures.path("png/interlaced-1x1.png"))
-    XCTAssertEqual(one, RGBImage(width: 1, height: 1, pixels: [12, 34, 56]))
+    let onePixel = try ImageIO.read(path: ImageFixtures.path("png/interlaced-1x1.png"))
+    XCTAssertEqual(onePixel, RGBImage(width: 1, height: 1, pixels: [12, 34, 56]))
     let small = try ImageIO.read(path: ImageFixtures.path("png/interlaced-3x5.png"))
     XCTAssertEqual(small.width, 3)
     XCTAssertEqual(small.height, 5)
@@ -289,6 +293,27 @@ final class ImageIOTests: XCTestCase {
       "the image is 5x16385 pixels, larger than the 16384x16384 limit")
   }
 
+  /// Decoding on many threads at once, including error paths, gives the same results as on
+  /// one thread, because the C layer keeps its state per call.
+  func testConcurrentDecodesIndependent() throws {
+    let png = try ImageFixtures.bytes("png/interlaced-rgba16.png")
+    let jpeg = try ImageFixtures.bytes("jpeg/orientation-6.jpg")
+    let expectedPNG = try ImageIO.decode(png, name: "a.png")
+    let expectedJPEG = try ImageIO.decode(jpeg, name: "b.jpg")
+    let mismatches = Mismatches()
+    DispatchQueue.concurrentPerform(iterations: 64) { i in
+      let result: Bool
+      switch i % 4 {
+      case 0: result = (try? ImageIO.decode(png, name: "a.png")) == expectedPNG
+      case 1: result = (try? ImageIO.decode(jpeg, name: "b.jpg")) == expectedJPEG
+      case 2: result = (try? ImageIO.decode(Array(png.prefix(90)), name: "c.png")) == nil
+      default: result = (try? ImageIO.decode(Array(jpeg.prefix(300)), name: "d.jpg")) == nil
+      }
+      if !result { mismatches.add(i) }
+    }
+    XCTAssertEqual(mismatches.all, [])
+  }
+
   /// Every prefix and many single-byte corruptions of a PNG either decode or throw.
   func testDamagedPNGsNeverCrash() throws {
     let png = try ImageFixtures.bytes("png/interlaced-rgba16.png")
@@ -302,6 +327,24 @@ final class ImageIOTests: XCTestCase {
       damaged[index] ^= UInt8(1 + random.next() % 255)
       _ = try? ImageIO.decode(damaged, name: "damaged.png")
     }
+  }
+}
+
+/// Iteration numbers collected from several threads.
+final class Mismatches: @unchecked Sendable {
+  private let lock = NSLock()
+  private var items: [Int] = []
+
+  func add(_ item: Int) {
+    lock.lock()
+    items.append(item)
+    lock.unlock()
+  }
+
+  var all: [Int] {
+    lock.lock()
+    defer { lock.unlock() }
+    return items.sorted()
   }
 }
 

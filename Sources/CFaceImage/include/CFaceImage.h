@@ -58,7 +58,7 @@ int cfi_png_decode(const uint8_t *bytes, size_t count, const uint8_t *background
 int cfi_png_encode(const uint8_t *pixels, int width, int height, const char *const *keys,
                    const char *const *values, int text_count, cfi_buffer *out, char *message);
 
-// Decodes a JPEG (baseline, progressive or arithmetic; grayscale, YCbCr, RGB, CMYK or YCCK)
+// Decodes a baseline or progressive JPEG (grayscale, YCbCr, RGB, CMYK or YCCK)
 // to 8-bit RGB and reports its EXIF orientation in `out->orientation`. CMYK data written
 // with an Adobe APP14 marker is taken as inverted, as Adobe applications write it. A file
 // that ends before its last scan is an error, not a gray-filled image.
@@ -66,8 +66,9 @@ int cfi_jpeg_decode(const uint8_t *bytes, size_t count, int max_side, cfi_image 
                     char *message);
 
 // Encodes `frame_count` frames of 8-bit RGB, each `width * height * 3` bytes, as an
-// animated GIF89a. One 256-colour palette for all frames is chosen by libimagequant from
-// the histogram of every frame, and each frame is remapped with Floyd-Steinberg dithering.
+// animated GIF89a. One palette of up to 256 colours for all frames is chosen by
+// libimagequant from the histogram of every frame, and each frame is remapped to it with
+// dithering level 1.0.
 // `delay` is in hundredths of a second per frame. When `loop` is nonzero a NETSCAPE2.0
 // extension makes viewers repeat the animation forever.
 int cfi_gif_encode(const uint8_t *const *frames, int frame_count, int width, int height,

@@ -1,0 +1,187 @@
+import XCTest
+
+@testable import FaceRuntime
+
+final class ImageContactSheetTests: XCTestCase {
+  let background = ContactSheet.background
+  let ink = ContactSheet.ink
+
+  /// Counts pixels of `color` inside the rectangle.
+  func count(
+    _ color: (UInt8, UInt8, UInt8), in image: RGBImage, x: Int, y: Int, width: Int, height: Int
+  ) -> Int {
+    var total = 0
+    for py in y..<(y + height) {
+      for px in x..<(x + width) where pixel(image, x: px, y: py) == color {
+        total += 1
+      }
+    }
+    return total
+  }
+
+  func faces(_ count: Int, width: Int = 40, height: Int = 30) -> [RGBImage] {
+    (0..<count).map { RGBImage(width: width, height: height, fill: (UInt8(100 + $0), 150, 200)) }
+  }
+
+  func testSheetSizeWithLabelsAndTitle() {
+    let sheet = ContactSheet.render(
+      faces(5), columns: 3, labels: ["a", "b", "c", "d", "e"], title: "pc1")
+    // 3 columns of 40 plus 4 gaps of 4; title band 13, then 2 rows of 30 + 13 + 4.
+    XCTAssertEqual(sheet.width, 3 * 40 + 4 * 4)
+    XCTAssertEqual(sheet.height, 4 + 13 + 2 * (30 + 13 + 4))
+  }
+
+  func testSheetSizeWithoutText() {
+    let sheet = ContactSheet.render(faces(2), columns: 4)
+    // Only 2 columns are used when there are 2 faces.
+    XCTAssertEqual(sheet.width, 2 * 40 + 3 * 4)
+    XCTAssertEqual(sheet.height, 4 + 30 + 4)
+    XCTAssertEqual(count(ink, in: sheet, x: 0, y: 0, width: sheet.width, height: sheet.height), 0)
+  }
+
+  func testFacesPlacedInGrid() {
+    let sheet = ContactSheet.render(faces(5), columns: 3, labels: Array(repeating: "", count: 5))
+    for index in 0..<5 {
+      let x = 4 + (index % 3) * 44
+      let y = 4 + (index / 3) * (30 + 13 + 4)
+      XCTAssertTrue(pixel(sheet, x: x, y: y) == (UInt8(100 + index), 150, 200), "face \(index)")
+      XCTAssertTrue(
+        pixel(sheet, x: x + 39, y: y + 29) == (UInt8(100 + index), 150, 200), "face \(index)")
+      XCTAssertTrue(pixel(sheet, x: x - 1, y: y) == background, "gap left of face \(index)")
+    }
+    // The sixth cell stays empty.
+    XCTAssertEqual(count(background, in: sheet, x: 92, y: 51, width: 40, height: 30), 1200)
+  }
+
+  func testLabelsDrawInkInLabelBand() {
+    let labels = ["pc1 \u{2212}2\u{03C3}", "", "pc1 +2\u{03C3}"]
+    let sheet = ContactSheet.render(faces(3), columns: 3, labels: labels)
+    for (index, label) in labels.enumerated() {
+      let inked = count(ink, in: sheet, x: 4 + index * 44, y: 34, width: 40, height: 13)
+      if label.isEmpty {
+        XCTAssertEqual(inked, 0, "label \(index) is empty")
+      } else {
+        XCTAssertGreaterThan(inked, 20, "label \(index) '\(label)'")
+      }
+    }
+    // The minus sign and the plus sign differ, so the two labels differ.
+    let first = ImageOps.crop(sheet, x: 4, y: 34, width: 40, height: 13)
+    let third = ImageOps.crop(sheet, x: 92, y: 34, width: 40, height: 13)
+    XCTAssertNotEqual(first, third)
+    // No ink lands on the faces.
+    XCTAssertEqual(count(ink, in: sheet, x: 4, y: 4, width: 128, height: 30), 0)
+  }
+
+  func testLabelCentredUnderFace() {
+    let sheet = ContactSheet.render(faces(1), columns: 1, labels: ["I"])
+    // The "I" cell is 5 wide, centred in 40 at cell columns 17...21 (sheet x 21...25), and
+    // its ink covers the middle 3 columns.
+    var inkedColumns = Set<Int>()
+    for y in 34..<47 {
+      for x in 0..<sheet.width where pixel(sheet, x: x, y: y) == ink {
+        inkedColumns.insert(x)
+      }
+    }
+    XCTAssertEqual(inkedColumns.min(), 22)
+    XCTAssertEqual(inkedColumns.max(), 24)
+  }
+
+  func testTitleDrawsAboveGrid() {
+    let sheet = ContactSheet.render(faces(2), columns: 2, title: "Walk")
+    XCTAssertGreaterThan(count(ink, in: sheet, x: 4, y: 4, width: 84, height: 9), 20)
+    XCTAssertTrue(pixel(sheet, x: 4, y: 17) == (100, 150, 200), "the grid starts under the title")
+  }
+
+  func testLongLabelCutToCell() {
+    let sheet = ContactSheet.render(
+      faces(2, width: 20, height: 10), columns: 2, labels: ["abcdefghij", ""])
+    // Only 2 glyphs and "…" fit in 20 pixels (3 glyphs take 17); nothing spills over.
+    XCTAssertEqual(ContactSheet.fit("abcdefghij", width: 20), "ab\u{2026}")
+    XCTAssertEqual(count(ink, in: sheet, x: 28, y: 14, width: 20, height: 13), 0)
+    XCTAssertGreaterThan(count(ink, in: sheet, x: 4, y: 14, width: 20, height: 13), 10)
+  }
+
+  func testScaleRepeatsPixels() {
+    let plain = ContactSheet.render(faces(3), columns: 2, labels: ["x", "y", "z"], title: "t")
+    let doubled = ContactSheet.render(
+      faces(3), columns: 2, labels: ["x", "y", "z"], title: "t", scale: 2)
+    XCTAssertEqual(doubled, ImageOps.scaleNearest(plain, factor: 2))
+    XCTAssertEqual(doubled.width, plain.width * 2)
+  }
+
+  func testMixedSizesFittedToFirst() {
+    let wide = RGBImage(width: 80, height: 30, fill: (9, 9, 9))
+    let sheet = ContactSheet.render([faces(1)[0], wide], columns: 2)
+    XCTAssertEqual(sheet.width, 2 * 40 + 3 * 4)
+    XCTAssertTrue(pixel(sheet, x: 48, y: 4) == (9, 9, 9))
+    XCTAssertTrue(pixel(sheet, x: 87, y: 33) == (9, 9, 9))
+  }
+
+  func testEmptySheet() {
+    let sheet = ContactSheet.render([], columns: 3)
+    XCTAssertEqual(sheet.width, 8)
+    XCTAssertEqual(sheet.height, 4)
+  }
+}
+
+final class ImageBitmapFontTests: XCTestCase {
+  let specials: [Character] = [
+    "\u{2212}", "\u{03C3}", "\u{00B1}", "\u{00D7}", "\u{2026}", "\u{00B0}",
+  ]
+
+  func testEveryGlyphDistinct() {
+    let characters = (32...126).map { Character(UnicodeScalar($0)!) } + specials
+    var seen: [[UInt8]: Character] = [:]
+    for character in characters {
+      let glyph = BitmapFont.glyph(for: character)
+      XCTAssertEqual(glyph.count, 9, "'\(character)'")
+      if let other = seen[glyph] {
+        XCTFail("'\(character)' draws the same as '\(other)'")
+      }
+      seen[glyph] = character
+    }
+    XCTAssertEqual(seen.count, 101)
+  }
+
+  func testOnlySpaceIsBlank() {
+    XCTAssertEqual(BitmapFont.glyph(for: " "), Array(repeating: 0, count: 9))
+    for character in specials + ["A", "g", "0"] {
+      XCTAssertNotEqual(BitmapFont.glyph(for: character), Array(repeating: 0, count: 9))
+    }
+  }
+
+  func testUnknownCharacterDrawsBox() {
+    let box = BitmapFont.glyph(for: "\u{4E2D}")
+    XCTAssertEqual(box, BitmapFont.glyph(for: "\u{1F600}"))
+    XCTAssertEqual(box[0], 0b11111)
+    XCTAssertEqual(box[3], 0b10001)
+  }
+
+  func testDescendersBelowBaseline() {
+    XCTAssertNotEqual(BitmapFont.glyph(for: "g")[8], 0)
+    XCTAssertEqual(BitmapFont.glyph(for: "a")[7], 0)
+  }
+
+  func testWidthAndDrawExtent() {
+    XCTAssertEqual(BitmapFont.width(of: ""), 0)
+    XCTAssertEqual(BitmapFont.width(of: "H"), 5)
+    XCTAssertEqual(BitmapFont.width(of: "pc1 \u{2212}2\u{03C3}"), 7 * 6 - 1)
+    XCTAssertEqual(BitmapFont.width(of: "ab", scale: 3), 33)
+    var image = RGBImage(width: 20, height: 12, fill: (255, 255, 255))
+    BitmapFont.draw("HH", into: &image, x: 1, y: 1, color: (0, 0, 0))
+    // "H": columns 0 and 4 are full height, row 3 is the bar.
+    XCTAssertTrue(pixel(image, x: 1, y: 1) == (0, 0, 0))
+    XCTAssertTrue(pixel(image, x: 5, y: 7) == (0, 0, 0))
+    XCTAssertTrue(pixel(image, x: 3, y: 4) == (0, 0, 0))
+    XCTAssertTrue(pixel(image, x: 3, y: 3) == (255, 255, 255))
+    XCTAssertTrue(pixel(image, x: 7, y: 1) == (0, 0, 0), "the second H starts 6 pixels on")
+    XCTAssertTrue(pixel(image, x: 6, y: 1) == (255, 255, 255), "1 blank column between")
+  }
+
+  func testDrawClipsAtEdges() {
+    var image = RGBImage(width: 4, height: 4, fill: (255, 255, 255))
+    BitmapFont.draw("W\u{00D7}", into: &image, x: -2, y: -3, color: (0, 0, 0), scale: 2)
+    BitmapFont.draw("W", into: &image, x: 3, y: 3, color: (0, 0, 0), scale: 5)
+    XCTAssertEqual(image.pixels.count, 48)
+  }
+}
