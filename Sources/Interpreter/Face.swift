@@ -1,0 +1,127 @@
+import FaceRuntime
+
+/// A face: a point in the model's latent space.
+///
+/// A face keeps its latent vector, its PCA coordinates, or both. Coordinates are in σ units
+/// on axes whose σ is above zero and raw projections on the others. Editing a coordinate
+/// updates the coordinates and drops the latent vector, which is rebuilt with
+/// `PCABasis.latent(fromProjections:)` only when something needs it, such as decoding. A run
+/// of edits and reads therefore costs O(1) each instead of two D×D products.
+public struct Face: Sendable {
+  var storage: FaceStorage
+
+  init(latent: [Float], basis: FaceBasis) {
+    storage = FaceStorage(basis: basis, latent: latent, coordinates: nil)
+  }
+
+  /// The latent vector, one entry per latent dimension.
+  public var latent: [Float] {
+    if let latent = storage.latent { return latent }
+    return storage.basis.latent(fromCoordinates: storage.coordinates!)
+  }
+
+  /// The coordinates in σ units on axes with σ above zero, raw projections on the others.
+  var coordinates: [Double] {
+    if let coordinates = storage.coordinates { return coordinates }
+    return storage.basis.coordinates(ofLatent: storage.latent!)
+  }
+
+  var basis: FaceBasis { storage.basis }
+
+  /// Makes the storage unique before a change, so copies of this face keep their values.
+  private mutating func makeUnique() {
+    if !isKnownUniquelyReferenced(&storage) {
+      storage = FaceStorage(
+        basis: storage.basis, latent: storage.latent, coordinates: storage.coordinates)
+    }
+  }
+
+  /// Computes and keeps the coordinates if only the latent vector is stored.
+  mutating func cacheCoordinates() {
+    guard storage.coordinates == nil else { return }
+    makeUnique()
+    storage.coordinates = storage.basis.coordinates(ofLatent: storage.latent!)
+  }
+
+  /// Computes and keeps the latent vector if only the coordinates are stored.
+  mutating func cacheLatent() {
+    guard storage.latent == nil else { return }
+    makeUnique()
+    storage.latent = storage.basis.latent(fromCoordinates: storage.coordinates!)
+  }
+
+  /// The coordinate on axis `index` (0-based), in σ units; the caller checks that σ > 0.
+  mutating func coordinate(at index: Int) -> Double {
+    cacheCoordinates()
+    return storage.coordinates![index]
+  }
+
+  /// Sets the coordinate on axis `index` (0-based) to `value` σ; the caller checks that σ > 0.
+  mutating func setCoordinate(at index: Int, to value: Double) {
+    cacheCoordinates()
+    makeUnique()
+    storage.latent = nil
+    storage.coordinates![index] = value
+  }
+}
+
+/// The shared, copy-on-write contents of a `Face`. At least one of the two fields is set.
+final class FaceStorage: @unchecked Sendable {
+  let basis: FaceBasis
+  var latent: [Float]?
+  var coordinates: [Double]?
+
+  init(basis: FaceBasis, latent: [Float]?, coordinates: [Double]?) {
+    self.basis = basis
+    self.latent = latent
+    self.coordinates = coordinates
+  }
+}
+
+/// A model's PCA basis with the conversions that faces need.
+final class FaceBasis: Sendable {
+  let pca: PCABasis
+  /// σ of each axis as a Double.
+  let sigma: [Double]
+  /// Latent size D.
+  let dimension: Int
+
+  init(pca: PCABasis) {
+    self.pca = pca
+    self.sigma = pca.sigma.map(Double.init)
+    self.dimension = pca.dimension
+  }
+
+  /// Converts a latent vector to coordinates: σ units where σ > 0, raw projections elsewhere.
+  func coordinates(ofLatent latent: [Float]) -> [Double] {
+    let projections = pca.projections(of: latent)
+    var coordinates = [Double](repeating: 0, count: dimension)
+    for k in 0..<dimension {
+      let raw = Double(projections[k])
+      coordinates[k] = sigma[k] > 0 ? raw / sigma[k] : raw
+    }
+    return coordinates
+  }
+
+  /// Converts coordinates back to a latent vector through `PCABasis.latent(fromProjections:)`.
+  func latent(fromCoordinates coordinates: [Double]) -> [Float] {
+    var projections = [Float](repeating: 0, count: dimension)
+    for k in 0..<dimension {
+      let raw = sigma[k] > 0 ? coordinates[k] * sigma[k] : coordinates[k]
+      projections[k] = Float(raw)
+    }
+    return pca.latent(fromProjections: projections)
+  }
+
+  /// Expresses a latent-space offset in σ units along each axis (raw where σ = 0).
+  func coordinates(ofDirection direction: [Float]) -> [Double] {
+    var coordinates = [Double](repeating: 0, count: dimension)
+    for k in 0..<dimension {
+      var sum = 0.0
+      let axis = pca.axes[k]
+      for i in 0..<dimension { sum += Double(axis[i]) * Double(direction[i]) }
+      coordinates[k] = sigma[k] > 0 ? sum / sigma[k] : sum
+    }
+    return coordinates
+  }
+}

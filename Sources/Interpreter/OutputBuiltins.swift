@@ -1,0 +1,178 @@
+import FaceRuntime
+import Foundation
+import LatentLang
+
+extension Builtins {
+  /// The most faces one sweep strip or grid may hold.
+  static let maximumSheetFaces = 256
+  /// The most frames one morph may write.
+  static let maximumMorphFrames = 1000
+  /// How many latents go to the decoder at once.
+  static let decodeBatchSize = 32
+
+  /// Saving faces, sweeps, morphs and grids as image files.
+  static func outputs() -> [Builtin] {
+    [
+      Builtin("save(face, path)", arity: 2...2) { machine, arguments in
+        var face = try arguments.face(0, "face")
+        let path = try pngPath(arguments, 1, machine: machine)
+        face.cacheLatent()
+        let image = machine.model.decode(face.latent)
+        try writePNG(image, to: path, latent: face.latent, machine: machine)
+        return .nil
+      },
+      Builtin("sweep(face, axis, values, path)", arity: 4...4) { machine, arguments in
+        try sweep(arguments, machine: machine)
+      },
+      Builtin("grid(faces, columns, path, labels)", arity: 3...4) { machine, arguments in
+        try grid(arguments, machine: machine)
+      },
+      Builtin("morph(keyframes, steps, prefix, delay)", arity: 3...4) { machine, arguments in
+        try morph(arguments, machine: machine)
+      },
+    ]
+  }
+
+  /// Saves one face per value of an axis as a labelled strip, such as "pc1 −2σ".
+  static func sweep(_ arguments: Arguments, machine: Machine) throws -> Value {
+    var face = try arguments.face(0, "face")
+    let axis = try arguments.axis(1, "axis", machine: machine)
+    try machine.checkSigma(axis)
+    let values = try arguments.list(2, "values")
+    let path = try pngPath(arguments, 3, machine: machine)
+    guard (1...maximumSheetFaces).contains(values.count) else {
+      throw ScriptError(
+        "'values' in \(arguments.signature) must hold 1 to \(maximumSheetFaces) σ values, "
+          + "got \(values.count)")
+    }
+    var latents: [[Float]] = []
+    var labels: [String] = []
+    for (position, value) in values.enumerated() {
+      guard case .sigma(let amount) = value, amount.isFinite else {
+        throw ScriptError(
+          "'values' in \(arguments.signature) must be finite σ values such as -2σ to 2σ, but "
+            + "element \(position) is \(Operators.article(value))")
+      }
+      face.setCoordinate(at: axis.index, to: amount)
+      latents.append(face.latent)
+      labels.append("\(axis.label) \(ValueFormat.label(amount))")
+    }
+    let images = decode(latents, machine: machine)
+    let sheet = ContactSheet.render(images, columns: images.count, labels: labels)
+    try writePNG(sheet, to: path, latent: nil, machine: machine)
+    return .nil
+  }
+
+  /// Saves faces as a grid with optional labels.
+  static func grid(_ arguments: Arguments, machine: Machine) throws -> Value {
+    let faces = try arguments.faces(0, "faces")
+    guard (1...maximumSheetFaces).contains(faces.count) else {
+      throw ScriptError(
+        "'faces' in \(arguments.signature) must hold 1 to \(maximumSheetFaces) faces, got "
+          + "\(faces.count)")
+    }
+    let columns = try arguments.wholeNumber(1, "columns", in: 1...maximumSheetFaces)
+    let path = try pngPath(arguments, 2, machine: machine)
+    var labels: [String]?
+    if arguments.count == 4 {
+      labels = try arguments.list(3, "labels").map { ValueFormat.describe($0, quoted: false) }
+    }
+    let images = decode(faces.map(\.latent), machine: machine)
+    let sheet = ContactSheet.render(images, columns: columns, labels: labels)
+    try writePNG(sheet, to: path, latent: nil, machine: machine)
+    return .nil
+  }
+
+  /// Saves a morph through keyframes as numbered PNG frames and an animated GIF, using slerp
+  /// between neighbouring keyframes. Returns the number of frames.
+  static func morph(_ arguments: Arguments, machine: Machine) throws -> Value {
+    let keyframes = try arguments.faces(0, "keyframes")
+    guard keyframes.count >= 2 else {
+      throw ScriptError(
+        "'keyframes' in \(arguments.signature) must hold at least 2 faces, got \(keyframes.count)")
+    }
+    let steps = try arguments.wholeNumber(1, "steps", in: 1...maximumMorphFrames)
+    let prefix = try arguments.string(2, "prefix")
+    let lowercased = prefix.lowercased()
+    guard !lowercased.hasSuffix(".png"), !lowercased.hasSuffix(".gif") else {
+      throw ScriptError(
+        "'prefix' in \(arguments.signature) names the files without an extension, such as "
+          + "'morph' for morph-00.png and morph.gif")
+    }
+    let delay = arguments.count == 4 ? try arguments.wholeNumber(3, "delay", in: 0...65535) : 8
+    let frameCount = (keyframes.count - 1) * steps + 1
+    guard frameCount <= maximumMorphFrames else {
+      throw ScriptError(
+        "\(arguments.signature) would write \(frameCount) frames, more than the limit of "
+          + "\(maximumMorphFrames); use fewer steps or keyframes")
+    }
+    let gifPath = try machine.output.resolve(prefix + ".gif")
+    let mean = machine.basis.pca.mean
+    let keyLatents = keyframes.map(\.latent)
+    var latents: [[Float]] = []
+    for segment in 0..<(keyLatents.count - 1) {
+      for step in 0..<steps {
+        let t = Double(step) / Double(steps)
+        latents.append(
+          Interpolation.slerp(keyLatents[segment], keyLatents[segment + 1], around: mean, t: t))
+      }
+    }
+    latents.append(keyLatents[keyLatents.count - 1])
+    let frames = decode(latents, machine: machine)
+    for (index, frame) in frames.enumerated() {
+      try machine.tick()
+      let name = FrameNames.name(prefix: prefix, index: index, count: frameCount, extension: "png")
+      try writePNG(
+        frame, to: try machine.output.resolve(name), latent: latents[index], machine: machine)
+    }
+    do {
+      try GIFWriter.write(frames, to: gifPath, delayCentiseconds: delay)
+    } catch {
+      throw ScriptError("cannot write '\(gifPath)': \(error)")
+    }
+    machine.sink.saved(gifPath)
+    return .number(Double(frameCount))
+  }
+
+  /// Resolves a `.png` path argument through the output policy.
+  static func pngPath(_ arguments: Arguments, _ index: Int, machine: Machine) throws -> String {
+    let path = try arguments.string(index, "path")
+    guard path.lowercased().hasSuffix(".png") else {
+      throw ScriptError(
+        "\(arguments.signature) writes a PNG file; end the path with '.png', as in 'face.png'")
+    }
+    return try machine.output.resolve(path)
+  }
+
+  /// Decodes latents in batches, checking for cancellation between batches.
+  static func decode(_ latents: [[Float]], machine: Machine) -> [RGBImage] {
+    var images: [RGBImage] = []
+    images.reserveCapacity(latents.count)
+    var start = 0
+    while start < latents.count && !machine.cancelFlag.isRaised {
+      let end = min(start + decodeBatchSize, latents.count)
+      images += machine.model.decode(Array(latents[start..<end]))
+      start = end
+    }
+    return images
+  }
+
+  /// Writes a PNG with the facesh text chunks and tells the sink.
+  static func writePNG(_ image: RGBImage, to path: String, latent: [Float]?, machine: Machine)
+    throws
+  {
+    if machine.cancelFlag.isRaised { throw ScriptError.cancelled }
+    var text: [(key: String, value: String)] = [
+      ("Software", "facesh"), ("facesh:model-hash", machine.model.contentHash),
+    ]
+    if let latent {
+      text.append(("facesh:latent", latent.map { "\($0)" }.joined(separator: ",")))
+    }
+    do {
+      try ImageIO.writePNG(image, to: path, text: text)
+    } catch {
+      throw ScriptError("cannot write '\(path)': \(error)")
+    }
+    machine.sink.saved(path)
+  }
+}

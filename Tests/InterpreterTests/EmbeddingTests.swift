@@ -1,0 +1,121 @@
+import FaceRuntime
+import Foundation
+import Interpreter
+import XCTest
+
+/// Uses the interpreter as a host tool would: its own sink, a host function, a chunk name,
+/// an output folder, and cancellation from another thread.
+final class EmbeddingTests: XCTestCase {
+  func testHostEmbedding() throws {
+    let folder = makeTemporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let recorder = Recorder()
+    let model = FaceModel.makeRandom(latentSize: 8, trainingFaces: 20, seed: 11)
+    let interpreter = Interpreter(
+      model: model, sink: recorder.sink, options: .init(outputFolder: folder))
+    interpreter.register("brightness", arity: 1...1) { arguments in
+      guard case .face(let face) = arguments[0] else {
+        throw HostError(message: "brightness needs a face")
+      }
+      let image = model.decode(face.latent)
+      let total = image.pixels.reduce(0) { $0 + Int($1) }
+      return .number(Double(total) / Double(image.pixels.count))
+    }
+
+    let script = """
+      let f = random(3)
+      print("brightness", brightness(f))
+      show(f)
+      save(f, "host.png")
+      """
+    try interpreter.evaluate(script, chunkName: "host-script.face")
+    let image = model.decode(model.pca.randomLatent(seed: 3))
+    let expected = Double(image.pixels.reduce(0) { $0 + Int($1) }) / Double(image.pixels.count)
+    XCTAssertEqual(recorder.lines, ["brightness \(Value.number(expected))"])
+    XCTAssertEqual(recorder.faces.map(\.latent), [model.pca.randomLatent(seed: 3)])
+    XCTAssertEqual(recorder.saved, [folder + "/host.png"])
+
+    do {
+      try interpreter.evaluate("brightness(1)", chunkName: "second.face")
+      XCTFail("expected the host function's error")
+    } catch let error as InterpreterError {
+      XCTAssertEqual(error.kind, .runtime)
+      XCTAssertEqual(
+        error.rendered,
+        "second.face:1:1: error: brightness failed: brightness needs a face\n"
+          + "brightness(1)\n^~~~~~~~~~~~~\n")
+    }
+
+    do {
+      try interpreter.evaluate("save(f, \"../escape.png\")", chunkName: "third.face")
+      XCTFail("expected the write to be rejected")
+    } catch let error as InterpreterError {
+      XCTAssertEqual(error.kind, .runtime)
+      XCTAssertTrue(error.message.contains("leaves the output folder"))
+    }
+
+    let canceller = Thread {
+      Thread.sleep(forTimeInterval: 0.2)
+      interpreter.cancel()
+    }
+    canceller.start()
+    let started = Date()
+    do {
+      try interpreter.evaluate("let n = 0\nwhile true { n += 1 }", chunkName: "spin.face")
+      XCTFail("expected cancellation")
+    } catch let error as InterpreterError {
+      XCTAssertEqual(error.kind, .cancelled)
+      XCTAssertEqual(error.message, "evaluation cancelled")
+      XCTAssertTrue(error.rendered.hasPrefix("spin.face:2:1: error: evaluation cancelled"))
+    }
+    XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+
+    // The interpreter keeps working after a cancelled run.
+    XCTAssertEqual(try interpreter.evaluate("brightness(f) > 0"), .bool(true))
+  }
+
+  func testCancelStopsRecursionAndForLoops() throws {
+    let (interpreter, _) = makeInterpreter()
+    for script in ["fn spin(n) { return spin(n) + 0 }\nfor i in 0 to 1e12 { }"] {
+      DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { interpreter.cancel() }
+      XCTAssertThrowsError(try interpreter.evaluate(script)) { error in
+        XCTAssertEqual((error as? InterpreterError)?.kind, .cancelled)
+      }
+    }
+  }
+
+  func testNamesInScopeForCompletion() throws {
+    let (interpreter, _) = makeInterpreter()
+    try interpreter.evaluate("let face1 = random(1)\naxis shirt = pc[1]\nfn helper() { }")
+    interpreter.register("hostFunction") { _ in .nil }
+    let names = interpreter.namesInScope()
+    for name in [
+      "face1", "shirt", "helper", "hostFunction", "lerp", "slerp", "sweep", "while", "pc",
+    ] {
+      XCTAssertTrue(names.contains(name), name)
+    }
+    XCTAssertEqual(names, names.sorted())
+  }
+
+  func testNeedsMoreInput() {
+    XCTAssertTrue(Interpreter.needsMoreInput("fn f(x) {"))
+    XCTAssertTrue(Interpreter.needsMoreInput("let xs = [1,"))
+    XCTAssertTrue(Interpreter.needsMoreInput("f.pc[1] = "))
+    XCTAssertFalse(Interpreter.needsMoreInput("let x = 1"))
+    XCTAssertFalse(Interpreter.needsMoreInput("let x = )"))
+    XCTAssertFalse(Interpreter.needsMoreInput("\"unterminated"))
+  }
+
+  func testDescribeValues() throws {
+    let (interpreter, _) = makeInterpreter()
+    XCTAssertEqual(
+      interpreter.describe(.list([.number(1), .string("a"), .sigma(-0.5)])), "[1, \"a\", -0.5σ]")
+    XCTAssertEqual(interpreter.describe(try interpreter.evaluate("lerp")), "builtin lerp(a, b, t)")
+    XCTAssertEqual(interpreter.describe(.nil), "nil")
+  }
+}
+
+struct HostError: Error, CustomStringConvertible {
+  let message: String
+  var description: String { message }
+}
