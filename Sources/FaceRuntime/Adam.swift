@@ -40,48 +40,6 @@ final class AdamState {
   }
 }
 
-/// Lazy Adam for the latent table: only the rows in the current batch are updated.
-///
-/// A row outside the batch keeps its value and its moments unchanged (no decay), and each row
-/// counts its own steps for bias correction. This matches how a per-image latent vector only
-/// receives gradient when its image is in the batch, and makes an epoch's cost independent of
-/// the table size.
-final class LazyAdamTable {
-  let dimension: Int
-  var firstMoment: [Float]
-  var secondMoment: [Float]
-  /// (N) number of updates each row has received.
-  var rowSteps: [Int32]
-
-  init(rows: Int, dimension: Int) {
-    self.dimension = dimension
-    firstMoment = [Float](repeating: 0, count: rows * dimension)
-    secondMoment = [Float](repeating: 0, count: rows * dimension)
-    rowSteps = [Int32](repeating: 0, count: rows)
-  }
-
-  /// Updates row `row` of `table` with its gradient `gradient[offset..<offset+dimension]`.
-  func update(
-    _ table: inout [Float], row: Int, gradient: [Float], offset: Int, settings: AdamSettings
-  ) {
-    rowSteps[row] += 1
-    let step = Float(rowSteps[row])
-    let correction1 = 1 - pow(settings.beta1, step)
-    let correction2 = 1 - pow(settings.beta2, step)
-    let rate = settings.learningRate / correction1
-    let (b1, b2, eps) = (settings.beta1, settings.beta2, settings.epsilon)
-    let base = row * dimension
-    for i in 0..<dimension {
-      let g = gradient[offset + i]
-      let m = b1 * firstMoment[base + i] + (1 - b1) * g
-      let s = b2 * secondMoment[base + i] + (1 - b2) * g * g
-      firstMoment[base + i] = m
-      secondMoment[base + i] = s
-      table[base + i] -= rate * m / ((s / correction2).squareRoot() + eps)
-    }
-  }
-}
-
 #if canImport(Glibc)
   import Glibc
 #endif

@@ -10,7 +10,7 @@ public struct TrainingOptions: Sendable {
   public var latentLearningRate: Float = 1e-2
   public var seed: UInt64 = 1
   /// Standard deviation of the initial latent vectors.
-  public var latentInitScale: Float = 1
+  public var latentInitScale: Float = 0.1
 
   public init(architecture: Architecture) {
     self.architecture = architecture
@@ -43,8 +43,14 @@ public struct TrainingError: Error, CustomStringConvertible {
 }
 
 /// Trains a decoder and one latent vector per training image to minimise the mean squared
-/// error between decoded images and photos, with Adam on the decoder weights and lazy Adam
-/// (see `LazyAdamTable`) on the latent table.
+/// error between decoded images and photos, with Adam on the decoder weights and on the latent
+/// table.
+///
+/// The latent table uses dense Adam, as PyTorch's `Adam` does for an `nn.Embedding` with
+/// dense gradients: every step updates every row. A row outside the batch has gradient 0, so
+/// its moments decay and it keeps moving along its momentum until that fades. Each latent
+/// vector is therefore corrected many times per epoch instead of once, which trains the
+/// table much faster than lazy Adam, which would update only the batch's rows.
 public final class Trainer {
   public let options: TrainingOptions
   public let dataset: TrainingDataset
@@ -57,7 +63,11 @@ public final class Trainer {
   public private(set) var epoch = 0
   public private(set) var step = 0
   private var decoderStates: [AdamState]
-  private(set) var latentState: LazyAdamTable
+  private var latentState: AdamState
+  /// (N) number of batches each training image has been in during this process's run.
+  private(set) var batchesPerImage: [Int32]
+  /// (N, D) gradient of the whole latent table, zero outside the current batch.
+  private var latentGradient: [Float]
   /// Sum of losses of the current epoch's finished steps, for resuming mid-epoch.
   private var epochLossSum: Double = 0
 
@@ -83,7 +93,9 @@ public final class Trainer {
       Float(random.nextGaussian()) * options.latentInitScale
     }
     decoderStates = decoder.parameters.map { AdamState(count: $0.value.count) }
-    latentState = LazyAdamTable(rows: dataset.count, dimension: dimension)
+    latentState = AdamState(count: dataset.count * dimension)
+    batchesPerImage = [Int32](repeating: 0, count: dataset.count)
+    latentGradient = [Float](repeating: 0, count: dataset.count * dimension)
   }
 
   /// Number of steps in one epoch; the last batch may be smaller than the batch size.
@@ -159,16 +171,22 @@ public final class Trainer {
         message: "the loss became \(loss.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(step + 1); lower the learning rates (--lr, --latent-lr) and resume from the last checkpoint")
     }
 
-    // Adam on every decoder tensor, lazy Adam on the batch's latent rows.
+    // Adam on every decoder tensor and on the whole latent table.
     let decoderSettings = AdamSettings(learningRate: options.decoderLearningRate)
     for (parameter, state) in zip(decoder.parameters, decoderStates) {
       state.update(&parameter.value, gradient: parameter.gradient, settings: decoderSettings)
     }
-    let latentSettings = AdamSettings(learningRate: options.latentLearningRate)
     for (row, index) in batch.enumerated() {
-      latentState.update(
-        &latents, row: index, gradient: latentGradient, offset: row * dimension,
-        settings: latentSettings)
+      batchesPerImage[index] += 1
+      for i in 0..<dimension {
+        self.latentGradient[index * dimension + i] = latentGradient[row * dimension + i]
+      }
+    }
+    latentState.update(
+      &latents, gradient: self.latentGradient,
+      settings: AdamSettings(learningRate: options.latentLearningRate))
+    for index in batch {
+      for i in 0..<dimension { self.latentGradient[index * dimension + i] = 0 }
     }
     return loss
   }
@@ -276,8 +294,7 @@ public final class Trainer {
     writer.add("latents", shape: [dataset.count, dimension], values: latents)
     writer.add("adam.latents.m", shape: [dataset.count, dimension], values: latentState.firstMoment)
     writer.add("adam.latents.v", shape: [dataset.count, dimension], values: latentState.secondMoment)
-    writer.add(
-      "adam.latents.step", shape: [dataset.count], values: latentState.rowSteps.map { Float($0) })
+    writer.add("adam.latents.step", shape: [1], values: [Float(latentState.step)])
     writer.add("loss_history", shape: [lossHistory.count], values: lossHistory)
     try writer.write(to: path)
   }
@@ -331,7 +348,7 @@ public final class Trainer {
     latents = try file.floats("latents", shape: [dataset.count, dimension])
     latentState.firstMoment = try file.floats("adam.latents.m", shape: [dataset.count, dimension])
     latentState.secondMoment = try file.floats("adam.latents.v", shape: [dataset.count, dimension])
-    latentState.rowSteps = try file.floats("adam.latents.step", shape: [dataset.count]).map { Int32($0) }
+    latentState.step = Int(try file.floats("adam.latents.step", shape: [1])[0])
     if let info = file.tensors["loss_history"] {
       lossHistory = try file.floats("loss_history", shape: info.shape)
     }

@@ -21,6 +21,7 @@ enum TrainCommand {
       --batch N                images per step (default 64)
       --lr X                   Adam learning rate of the decoder (default 0.001)
       --latent-lr X            Adam learning rate of the latent table (default 0.01)
+      --latent-init X          standard deviation of the initial latent vectors (default 0.1)
       --seed N                 seed for initialisation and shuffling (default 1)
       --flip                   also train on every photo mirrored (doubles the images)
       --threads N              worker threads (default: all cores)
@@ -42,7 +43,7 @@ enum TrainCommand {
       arguments.map { $0 == "-o" ? "--output" : $0 },
       valued: [
         "--output", "--arch", "--size", "--width", "--latent", "--epochs", "--batch", "--lr",
-        "--latent-lr", "--seed", "--threads", "--limit", "--checkpoint", "--checkpoint-minutes",
+        "--latent-lr", "--latent-init", "--seed", "--threads", "--limit", "--checkpoint", "--checkpoint-minutes",
         "--resume",
       ],
       switches: ["--flip"])
@@ -100,6 +101,7 @@ enum TrainCommand {
       settings.batchSize = try options.int("--batch", default: 64, range: 1...65536)
       settings.decoderLearningRate = Float(try options.double("--lr", default: 1e-3, range: 1e-9...10))
       settings.latentLearningRate = Float(try options.double("--latent-lr", default: 1e-2, range: 1e-9...10))
+      settings.latentInitScale = Float(try options.double("--latent-init", default: 0.1, range: 0...100))
       settings.seed = UInt64(try options.int("--seed", default: 1, range: 0...Int.max))
       trainer = try Trainer(options: settings, dataset: dataset)
     }

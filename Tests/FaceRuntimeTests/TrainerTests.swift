@@ -51,21 +51,29 @@ final class TrainerTests: XCTestCase {
     XCTAssertGreaterThan(TrainingReport.meanPSNR(model: model, dataset: dataset), 27)
   }
 
-  func testLazyAdamLeavesRowsOutsideTheBatchUnchanged() throws {
+  func rows(_ trainer: Trainer) -> [[Float]] {
+    (0..<trainer.dataset.count).map { Array(trainer.latents[($0 * 4)..<($0 * 4 + 4)]) }
+  }
+
+  func testDenseAdamMovesRowsWithMomentum() throws {
     let dataset = TrainingDataset(images: syntheticImages(5), width: 8, height: 8)
     let trainer = try Trainer(options: smallOptions(), dataset: dataset)
-    let before = trainer.latents
+    let start = rows(trainer)
     _ = try trainer.trainStep([1, 3])
-    for row in 0..<5 {
-      let old = Array(before[(row * 4)..<(row * 4 + 4)])
-      let new = Array(trainer.latents[(row * 4)..<(row * 4 + 4)])
-      if row == 1 || row == 3 {
-        XCTAssertNotEqual(old, new, "row \(row) is in the batch and must move")
-      } else {
-        XCTAssertEqual(old, new, "row \(row) is outside the batch and must not move")
-      }
+    let afterFirst = rows(trainer)
+    for row in [1, 3] { XCTAssertNotEqual(afterFirst[row], start[row], "batch row \(row) moves") }
+    for row in [0, 2, 4] {
+      XCTAssertEqual(afterFirst[row], start[row], "row \(row) has no gradient and no momentum yet")
     }
-    XCTAssertEqual(trainer.latentState.rowSteps, [0, 1, 0, 1, 0])
+
+    // Rows 1 and 3 are outside the next batch but keep moving on their momentum.
+    _ = try trainer.trainStep([0])
+    let afterSecond = rows(trainer)
+    XCTAssertNotEqual(afterSecond[0], afterFirst[0])
+    XCTAssertNotEqual(afterSecond[1], afterFirst[1], "dense Adam updates rows outside the batch")
+    XCTAssertNotEqual(afterSecond[3], afterFirst[3], "dense Adam updates rows outside the batch")
+    XCTAssertEqual(afterSecond[2], start[2])
+    XCTAssertEqual(afterSecond[4], start[4])
   }
 
   func testEveryImageTrainsEveryEpochWithPartialBatch() throws {
@@ -73,7 +81,7 @@ final class TrainerTests: XCTestCase {
     let trainer = try Trainer(options: smallOptions(batch: 3, epochs: 2), dataset: dataset)
     XCTAssertEqual(trainer.stepsPerEpoch, 3)
     XCTAssertEqual(try run(trainer), .finished)
-    XCTAssertEqual(trainer.latentState.rowSteps, [Int32](repeating: 2, count: 7))
+    XCTAssertEqual(trainer.batchesPerImage, [Int32](repeating: 2, count: 7))
     XCTAssertEqual(trainer.order(ofEpoch: 0).sorted(), Array(0..<7))
     XCTAssertNotEqual(trainer.order(ofEpoch: 0), trainer.order(ofEpoch: 1))
   }
