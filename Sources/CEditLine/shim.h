@@ -1,3 +1,50 @@
+// Non-variadic wrappers around libedit's el_set and history, because Swift cannot call C
+// variadic functions. Each wrapper passes exactly the arguments its operation documents in
+// histedit.h.
 #include <stdio.h>
+#include <wchar.h>
 #include <histedit.h>
-#include <editline/readline.h>
+
+typedef char *(*facesh_prompt_function)(EditLine *);
+typedef unsigned char (*facesh_editor_function)(EditLine *, int);
+
+static inline int facesh_el_set_prompt(EditLine *editor, facesh_prompt_function prompt) {
+  return el_set(editor, EL_PROMPT, prompt);
+}
+
+static inline int facesh_el_set_editor(EditLine *editor, const char *mode) {
+  return el_set(editor, EL_EDITOR, mode);
+}
+
+static inline int facesh_el_set_signal(EditLine *editor, int handle) {
+  return el_set(editor, EL_SIGNAL, handle);
+}
+
+static inline int facesh_el_set_history(EditLine *editor, History *list) {
+  return el_set(editor, EL_HIST, history, list);
+}
+
+static inline int facesh_el_set_read_function(EditLine *editor, el_rfunc_t read) {
+  return el_set(editor, EL_GETCFN, read);
+}
+
+static inline int facesh_el_add_function(
+    EditLine *editor, const char *name, const char *help, facesh_editor_function function) {
+  return el_set(editor, EL_ADDFN, name, help, function);
+}
+
+static inline int facesh_el_bind(EditLine *editor, const char *key, const char *command) {
+  return el_set(editor, EL_BIND, key, command, NULL);
+}
+
+static inline int facesh_history_set_size(History *list, HistEvent *event, int size) {
+  return history(list, event, H_SETSIZE, size);
+}
+
+static inline int facesh_history_enter(History *list, HistEvent *event, const char *entry) {
+  return history(list, event, H_ENTER, entry);
+}
+
+static inline int facesh_history_clear(History *list, HistEvent *event) {
+  return history(list, event, H_CLEAR);
+}

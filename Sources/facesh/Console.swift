@@ -6,6 +6,11 @@ enum Console {
     FileHandle.standardError.write(Data((message + "\n").utf8))
   }
 
+  /// Writes text to standard error as it is, without adding a line break.
+  static func errorText(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+  }
+
   static func output(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
   }
@@ -30,7 +35,8 @@ struct UsageError: Error, CustomStringConvertible {
   var description: String { message }
 }
 
-/// Ctrl-C handling: the first press sets a flag that long-running work polls.
+/// Ctrl-C handling: each press sets a flag that long-running work polls and posts a
+/// semaphore that a watcher thread can wait on.
 enum Interrupt {
   nonisolated(unsafe) static let flag: UnsafeMutablePointer<sig_atomic_t> = {
     let pointer = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
@@ -38,15 +44,32 @@ enum Interrupt {
     return pointer
   }()
 
+  /// Posted once per SIGINT; `sem_post` is async-signal-safe, unlike most of Swift.
+  nonisolated(unsafe) static let semaphore: UnsafeMutablePointer<sem_t> = {
+    let pointer = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    sem_init(pointer, 0, 0)
+    return pointer
+  }()
+
   static var requested: Bool { flag.pointee != 0 }
 
   static func reset() { flag.pointee = 0 }
 
-  /// Installs a SIGINT handler that only sets the flag.
+  /// Blocks the calling thread until the next SIGINT.
+  static func wait() {
+    while sem_wait(semaphore) != 0 && errno == EINTR {}
+  }
+
+  /// Installs a SIGINT handler that only sets the flag and posts the semaphore. The handler
+  /// does not ask for restarted system calls, so a blocking `read` returns `EINTR`.
   static func install() {
     _ = flag
+    _ = semaphore
     var action = sigaction()
-    action.__sigaction_handler.sa_handler = { _ in Interrupt.flag.pointee = 1 }
+    action.__sigaction_handler.sa_handler = { _ in
+      Interrupt.flag.pointee = 1
+      sem_post(Interrupt.semaphore)
+    }
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0
     sigaction(SIGINT, &action, nil)

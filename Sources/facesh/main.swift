@@ -14,6 +14,25 @@ func runCommand(_ body: () throws -> ExitCode) -> ExitCode {
   }
 }
 
+/// `facesh` without a subcommand: the REPL, or a script from a file, `-e` or standard input.
+func runShell(_ arguments: [String]) throws -> ExitCode {
+  let options = try ShellOptions(arguments)
+  if options.showHelp {
+    Console.output(ShellOptions.usage + "\n")
+    return .success
+  }
+  if options.showVersion {
+    Console.output("facesh \(ShellOptions.version)\n")
+    return .success
+  }
+  let modelPath = try ModelLocator.locate(
+    explicit: options.modelPath, environment: ProcessInfo.processInfo.environment)
+  let interactive = options.scriptPath == nil && options.source == nil && Console.inputIsTerminal
+  guard interactive else { return try ScriptRunner.run(options, modelPath: modelPath) }
+  let outputFolder = try ScriptRunner.prepareOutputFolder(options.outputFolder)
+  return REPL(options: options, modelPath: modelPath, outputFolder: outputFolder).run()
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 let status: ExitCode
 switch arguments.first {
@@ -21,8 +40,9 @@ case "train":
   status = runCommand { try TrainCommand.run(Array(arguments.dropFirst())) }
 case "eval":
   status = runCommand { try EvalCommand.run(Array(arguments.dropFirst())) }
+case "info":
+  status = runCommand { try InfoCommand.run(Array(arguments.dropFirst()), modelPath: nil) }
 default:
-  Console.error("facesh: usage: facesh train PHOTOS_DIR -o MODEL | facesh eval MODEL PHOTOS_DIR")
-  status = .usage
+  status = runCommand { try runShell(arguments) }
 }
 exit(status.rawValue)

@@ -1,0 +1,138 @@
+import FaceRuntime
+import Foundation
+import Interpreter
+
+/// An input file that could not be used: a script that cannot be read, or an output folder
+/// that cannot be made. Exit status 66.
+struct InputError: Error, CustomStringConvertible {
+  let message: String
+  var description: String { message }
+}
+
+/// Runs one script non-interactively: a file, `-e` source, or standard input.
+enum ScriptRunner {
+  /// Reads the script, loads the model, runs the script and returns the exit status.
+  static func run(_ options: ShellOptions, modelPath: String) throws -> ExitCode {
+    let (source, chunkName) = try readSource(options)
+    let outputFolder = try prepareOutputFolder(options.outputFolder)
+    let output = ShellOutput(
+      preview: ShellOutput.initialPreview(requested: options.preview),
+      reportSavedFiles: options.verbose)
+    let loader = ModelLoader(
+      path: modelPath, output: output,
+      options: Interpreter.Options(outputFolder: outputFolder), seed: options.seed,
+      background: false)
+    let loaded = try loader.wait().get()
+    if options.verbose {
+      Console.error(
+        "model \(modelPath) loaded in \(Int((loaded.seconds * 1000).rounded())) ms; "
+          + "writing into \(outputFolder)")
+    }
+    let watcher = CancelWatcher(interpreter: loaded.interpreter)
+    watcher.start()
+    watcher.isEvaluating = true
+    defer { watcher.isEvaluating = false }
+    do {
+      try loaded.interpreter.evaluate(source, chunkName: chunkName)
+    } catch let error as InterpreterError {
+      return report(error)
+    }
+    return .success
+  }
+
+  /// Prints an interpreter error and returns the exit status for its kind.
+  static func report(_ error: InterpreterError) -> ExitCode {
+    switch error.kind {
+    case .syntax:
+      Console.errorText(error.rendered)
+      return .syntaxError
+    case .runtime:
+      Console.errorText(error.rendered)
+      return .runtimeError
+    case .cancelled:
+      Console.error("facesh: interrupted")
+      return .interrupted
+    }
+  }
+
+  /// Returns the script text and the name that diagnostics show for it.
+  static func readSource(_ options: ShellOptions) throws -> (String, String) {
+    if let source = options.source { return (source, "<command line>") }
+    let path = options.scriptPath ?? "-"
+    let data: Data
+    if path == "-" {
+      data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        throw InputError(message: "cannot read the script '\(path)': file not found")
+      }
+      guard !isFolder.boolValue else {
+        throw InputError(message: "cannot read the script '\(path)': it is a folder")
+      }
+      guard let contents = FileManager.default.contents(atPath: path) else {
+        throw InputError(message: "cannot read the script '\(path)': permission denied")
+      }
+      data = contents
+    }
+    let name = path == "-" ? "<stdin>" : path
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw InputError(message: "the script '\(name)' is not UTF-8 text")
+    }
+    return (text, name)
+  }
+
+  /// Returns the absolute output folder, creating it when missing; the current directory
+  /// when none is given.
+  static func prepareOutputFolder(_ folder: String?) throws -> String {
+    let current = FileManager.default.currentDirectoryPath
+    guard let folder else { return current }
+    let absolute = folder.hasPrefix("/") ? folder : current + "/" + folder
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: absolute, isDirectory: &isFolder) {
+      guard isFolder.boolValue else {
+        throw InputError(message: "the output folder '\(folder)' is a file; give a folder")
+      }
+      return absolute
+    }
+    do {
+      try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
+    } catch {
+      throw InputError(message: "cannot create the output folder '\(folder)': \(error.localizedDescription)")
+    }
+    return absolute
+  }
+}
+
+/// Turns Ctrl-C into `Interpreter.cancel()` while an evaluation runs.
+///
+/// The SIGINT handler may only do async-signal-safe work, so it posts a semaphore; this
+/// watcher thread waits on it and cancels the evaluation, if there is one.
+final class CancelWatcher: @unchecked Sendable {
+  private let lock = NSLock()
+  private let interpreter: Interpreter
+  private var evaluating = false
+
+  init(interpreter: Interpreter) {
+    self.interpreter = interpreter
+  }
+
+  /// Whether an evaluation runs now; set around each `evaluate` call.
+  var isEvaluating: Bool {
+    get { lock.withLock { evaluating } }
+    set { lock.withLock { evaluating = newValue } }
+  }
+
+  /// Installs the SIGINT handler and starts the watcher thread.
+  func start() {
+    Interrupt.install()
+    Thread.detachNewThread { [self] in
+      while true {
+        Interrupt.wait()
+        lock.withLock {
+          if evaluating { interpreter.cancel() }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import FaceRuntime
+import Foundation
+import Interpreter
+
+/// Where a session's printed text, shown faces and saved files go: standard output for text
+/// and pictures, standard error for notes about saved files.
+final class ShellOutput: @unchecked Sendable {
+  /// How faces are drawn; `off` when standard output is not a terminal. Changed by
+  /// `:preview` between evaluations only.
+  var preview: PreviewMode
+  /// Whether to note each saved file on standard error.
+  let reportSavedFiles: Bool
+  /// Set once the model is loaded; pictures need its decoder.
+  var model: FaceModel?
+
+  init(preview: PreviewMode, reportSavedFiles: Bool) {
+    self.preview = preview
+    self.reportSavedFiles = reportSavedFiles
+  }
+
+  /// The preview mode to start with: none when standard output is not a terminal, the
+  /// detected protocol for `auto`, else the requested mode.
+  static func initialPreview(requested: PreviewMode) -> PreviewMode {
+    guard Console.outputIsTerminal else { return .off }
+    guard requested == .auto else { return requested }
+    return TerminalPicture.detect(environment: ProcessInfo.processInfo.environment)
+  }
+
+  /// The sink to give the interpreter.
+  var sink: OutputSink {
+    OutputSink(
+      print: { line in Console.output(line + "\n") },
+      show: { [self] face in self.show(face) },
+      saved: { [self] path in
+        if self.reportSavedFiles { Console.error("wrote \(ShellOutput.displayPath(path))") }
+      })
+  }
+
+  /// Prints a face's summary and, when pictures are on, draws it.
+  func show(_ face: Face) {
+    Console.output(Value.face(face).description + "\n")
+    drawPicture(of: face)
+  }
+
+  /// Draws a face in the current preview mode; does nothing when pictures are off.
+  func drawPicture(of face: Face) {
+    guard preview != .off, preview != .auto, let model else { return }
+    let image = model.decode(face.latent)
+    Console.output(
+      TerminalPicture.render(image, mode: preview, terminalColumns: LineEditorState.terminalWidth()))
+  }
+
+  /// Shortens a path inside the current directory to a relative one.
+  static func displayPath(_ path: String) -> String {
+    let current = FileManager.default.currentDirectoryPath + "/"
+    return path.hasPrefix(current) ? String(path.dropFirst(current.count)) : path
+  }
+}
