@@ -129,6 +129,24 @@ public final class Decoder: @unchecked Sendable {
     precondition(latents.count == batch * architecture.latentSize, "latent buffer size mismatch")
     lock.lock()
     defer { lock.unlock() }
+
+    // Large batches run through the whole network a few samples at a time, so that each
+    // layer's activations stay near the cache instead of streaming hundreds of megabytes.
+    let largest = shapes.map { $0.count }.max() ?? 1
+    let group = max(1, min(batch, (1 << 22) / largest))
+    if group == batch { return decodeGroup(latents, batch: batch) }
+    let dimension = architecture.latentSize
+    var out = [Float]()
+    out.reserveCapacity(batch * outputShape.count)
+    for first in stride(from: 0, to: batch, by: group) {
+      let count = min(group, batch - first)
+      let slice = Array(latents[(first * dimension)..<((first + count) * dimension)])
+      out.append(contentsOf: decodeGroup(slice, batch: count))
+    }
+    return out
+  }
+
+  private func decodeGroup(_ latents: [Float], batch: Int) -> [Float] {
     var activation = Activation(
       shape: shapes[0], batch: batch,
       data: transpose(latents, rows: batch, columns: architecture.latentSize))
