@@ -265,7 +265,7 @@ public struct ArchitectureError: Error, CustomStringConvertible {
 }
 
 extension Architecture {
-  /// The decoder of the original yearbook face editor: 80 latent values as 80×1×1, seven
+  /// Returns the decoder of the original yearbook face editor: 80 latent values as 80×1×1, seven
   /// transposed convolutions with ReLU between them and a sigmoid at the end, giving 3×192×144.
   public static func codeparade(latentSize: Int = 80) -> Architecture {
     let plan: [(Int, (Int, Int), Int)] = [
@@ -285,7 +285,7 @@ extension Architecture {
     return Architecture(name: "codeparade", latentSize: latentSize, layers: layers)
   }
 
-  /// A decoder for square images of `size` pixels (a power of two, at least 8): a linear layer
+  /// Returns a decoder for square images of `size` pixels (a power of two, at least 8): a linear layer
   /// to `width`×4×4, then stride-2 transposed convolutions (kernel 4, padding 1) that double
   /// the size. The first keeps `width` channels, each later one halves them (to at least 16)
   /// and the last gives 3; ReLU between them and a sigmoid at the end. For 64×64 and width 256

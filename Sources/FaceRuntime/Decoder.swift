@@ -101,7 +101,7 @@ public final class Decoder: @unchecked Sendable {
   /// The image size the decoder produces.
   public var outputShape: SampleShape { shapes.last! }
 
-  /// Every learnable tensor and every stored statistic, by name, for writing a model file.
+  /// Returns every learnable tensor and every stored statistic, by name, for a model file.
   public func namedTensors() -> [(name: String, shape: [Int], values: [Float])] {
     var out: [(String, [Int], [Float])] = []
     for (index, layer) in layers.enumerated() {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A face model: a decoder, the latent vector of every training image, and the PCA basis of
-/// those vectors. One `.safetensors` file holds all of it; `docs/MODEL_FORMAT.md` gives the
+/// those vectors. One `.safetensors` file contains all of it; `docs/MODEL_FORMAT.md` gives the
 /// layout.
 public final class FaceModel: @unchecked Sendable {
   /// Metadata value of `format` that marks a facesh model.
@@ -13,7 +13,7 @@ public final class FaceModel: @unchecked Sendable {
   /// (N, D) training latents, row by row.
   public let latents: [Float]
   public let pca: PCABasis
-  /// Where the model was loaded from, if it came from a file.
+  /// The file the model was loaded from, or nil for a model built in memory.
   public let path: String?
   /// Extra metadata carried through from the file (for example training details).
   public let metadata: [String: String]
