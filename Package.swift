@@ -35,8 +35,16 @@ let package = Package(
     .executableTarget(name: "facesh-bench", dependencies: ["FaceRuntime", "CFaceBLAS"], path: "Sources/facesh-bench"),
     .testTarget(name: "FaceRuntimeTests", dependencies: ["FaceRuntime"], resources: [.copy("Fixtures")]),
     .testTarget(name: "LatentLangTests", dependencies: ["LatentLang"]),
-    .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "LatentLang", "FaceRuntime"]),
+    .testTarget(
+      name: "InterpreterTests", dependencies: ["Interpreter", "LatentLang", "FaceRuntime"],
+      resources: [.copy("Scripts")]),
     .testTarget(name: "FaceshTests", dependencies: ["FaceRuntime"]),
+    // libFuzzer entry point over the lexer, parser and evaluator; docs/FUZZING.md has the
+    // build command, which adds -sanitize=fuzzer.
+    .executableTarget(
+      name: "LatentFuzz", dependencies: ["LatentLang", "Interpreter", "FaceRuntime"]),
+    // Times the interpreter's loops for bench/language.sh.
+    .executableTarget(name: "latent-bench", dependencies: ["Interpreter", "FaceRuntime"]),
   ],
   swiftLanguageModes: [.v5]
 )

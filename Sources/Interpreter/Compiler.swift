@@ -68,6 +68,18 @@ final class FunctionContext {
   }
 }
 
+/// A compiled statement, wrapped so that arrays of them store the closure as it is. An array
+/// of bare closures stores them in a generic form, and every call then goes through a
+/// conversion thunk.
+struct Step {
+  let run: Executor
+}
+
+/// A compiled expression, wrapped for arrays like `Step`.
+struct Code {
+  let run: Evaluator
+}
+
 /// Turns a syntax tree into closures.
 ///
 /// Names are resolved here, once: locals become frame slots, top-level variables global
@@ -108,7 +120,7 @@ final class Compiler {
     declareTopLevelNames()
     let statements = tree.topLevel
     let executors = statements.enumerated().map { index, id in
-      compile(id, isLastTopLevel: index == statements.count - 1)
+      Step(run: compile(id, isLastTopLevel: index == statements.count - 1))
     }
     guard diagnostics.isEmpty else { return nil }
     var hoisted: [(slot: Int, function: Function)] = []
@@ -142,7 +154,14 @@ final class Compiler {
         continue
       }
       if chunkGlobals[name.text] == nil {
-        chunkGlobals[name.text] = knownGlobals[name.text] ?? machine.addGlobal(named: name.text)
+        guard let slot = knownGlobals[name.text] ?? machine.addGlobal(named: name.text) else {
+          report(
+            "too many top-level names (limit is \(Machine.globalCapacity)); put some inside "
+              + "functions or blocks",
+            at: name.range)
+          return
+        }
+        chunkGlobals[name.text] = slot
       }
     }
   }
@@ -243,15 +262,15 @@ final class Compiler {
   // MARK: - Statements
 
   /// Chains statements; the result is the first flow that is not `.normal`.
-  func sequence(_ executors: [Executor]) -> Executor {
+  func sequence(_ executors: [Step]) -> Executor {
     switch executors.count {
     case 0:
       return { _, _ in .normal }
     case 1:
-      return executors[0]
+      return executors[0].run
     case 2:
-      let first = executors[0]
-      let second = executors[1]
+      let first = executors[0].run
+      let second = executors[1].run
       return { machine, frame in
         let flow = try first(machine, frame)
         if flow != .normal { return flow }
@@ -259,8 +278,8 @@ final class Compiler {
       }
     default:
       return { machine, frame in
-        for executor in executors {
-          let flow = try executor(machine, frame)
+        for step in executors {
+          let flow = try step.run(machine, frame)
           if flow != .normal { return flow }
         }
         return .normal
@@ -269,7 +288,7 @@ final class Compiler {
   }
 
   func compile(_ block: Block) -> Executor {
-    context.withScope { sequence(block.statements.map { compile($0) }) }
+    context.withScope { sequence(block.statements.map { Step(run: compile($0)) }) }
   }
 
   func compile(_ id: StatementID, isLastTopLevel: Bool = false) -> Executor {
@@ -288,10 +307,10 @@ final class Compiler {
         return .normal
       }
     case .letBinding(let name, let value):
-      return compileDeclaration(name, value: compile(value))
+      return compileDeclaration(name, value: value)
     case .axisDeclaration(let name, let index):
       axisNames.insert(name.text)
-      return compileDeclaration(name, value: compileAxisValue(name: name.text, index: index))
+      return compileDeclaration(name, code: compileAxisValue(name: name.text, index: index))
     case .assignment(let target, let op, let value):
       return compileAssignment(target: target, op: op, value: value, range: range)
     case .function(let declaration):
@@ -321,27 +340,104 @@ final class Compiler {
     return { _, _ in flow }
   }
 
-  /// Binds a name declared with `let` or `axis`: a global at the top level of the chunk,
-  /// otherwise a new local.
-  func compileDeclaration(_ name: Name, value: @escaping Evaluator) -> Executor {
+  /// Binds a name declared with `let`: a global at the top level of the chunk, otherwise a
+  /// new local.
+  func compileDeclaration(_ name: Name, value: ExpressionID) -> Executor {
+    let fused = fusedArithmetic(value)
+    let code = fused == nil ? compile(value) : constant(.nil)
+    let target = declare(name)
+    if let fused { return compileStore(to: target, fused: fused) }
+    return compileStore(to: target, code: code)
+  }
+
+  /// Binds a name declared with `axis`.
+  func compileDeclaration(_ name: Name, code: @escaping Evaluator) -> Executor {
+    compileStore(to: declare(name), code: code)
+  }
+
+  /// Declares a variable: a global at the top level of the chunk, otherwise a new local.
+  private func declare(_ name: Name) -> StoreTarget {
     if context.isChunkTopLevel && context.scopes.isEmpty, let slot = chunkGlobals[name.text] {
       reachedGlobals.insert(name.text)
-      return globalStore(slot: slot, value: value)
+      return .global(slot: slot)
     }
-    let slot = context.declare(name.text)
-    return { machine, frame in
-      frame[slot] = try value(machine, frame)
-      return .normal
+    return .local(slot: context.declare(name.text))
+  }
+
+  /// A variable that a statement stores into.
+  enum StoreTarget {
+    case local(slot: Int)
+    case global(slot: Int)
+  }
+
+  /// Stores a value into a variable; a face stored in a global becomes the current face.
+  func compileStore(to target: StoreTarget, code: @escaping Evaluator) -> Executor {
+    switch target {
+    case .local(let slot):
+      return { machine, frame in
+        frame[slot] = try code(machine, frame)
+        return .normal
+      }
+    case .global(let slot):
+      let pointer = machine.globals + slot
+      return { machine, frame in
+        let result = try code(machine, frame)
+        pointer.pointee = result
+        if case .face = result { machine.makeCurrent(globalSlot: slot) }
+        return .normal
+      }
     }
   }
 
-  /// Stores into a global; a face stored there becomes the current face.
-  func globalStore(slot: Int, value: @escaping Evaluator) -> Executor {
-    return { machine, frame in
-      let result = try value(machine, frame)
-      machine.globals[slot] = result
-      if case .face = result { machine.currentFace = .global(slot: slot) }
-      return .normal
+  /// An addition, subtraction or multiplication whose operands a store can read inline.
+  struct FusedArithmetic {
+    let op: BinaryOperator
+    let left: Operand
+    let right: Operand
+    let place: Location
+
+    /// Computes the result, with two numbers handled inline.
+    @inline(__always)
+    func value(_ machine: Machine, _ frame: Frame) throws -> Value {
+      let a = try left.value(machine, frame)
+      let b = try right.value(machine, frame)
+      if case .number(let x) = a, case .number(let y) = b {
+        switch op {
+        case .add: return .number(x + y)
+        case .subtract: return .number(x - y)
+        default: return .number(x * y)
+        }
+      }
+      return try locating(place) { try Operators.binary(op, a, b) }
+    }
+  }
+
+  /// Recognizes `a + b`, `a - b` and `a * b`, which a store computes without a further call.
+  func fusedArithmetic(_ id: ExpressionID) -> FusedArithmetic? {
+    guard case .binary(let first, let rest) = tree[id], rest.count == 1,
+      [.add, .subtract, .multiply].contains(rest[0].op)
+    else { return nil }
+    return FusedArithmetic(
+      op: rest[0].op, left: operand(first), right: operand(rest[0].operand),
+      place: location(rest[0].operatorRange))
+  }
+
+  /// Stores the result of fused arithmetic into a variable.
+  func compileStore(to target: StoreTarget, fused: FusedArithmetic) -> Executor {
+    switch target {
+    case .local(let slot):
+      return { machine, frame in
+        frame[slot] = try fused.value(machine, frame)
+        return .normal
+      }
+    case .global(let slot):
+      let pointer = machine.globals + slot
+      return { machine, frame in
+        let result = try fused.value(machine, frame)
+        pointer.pointee = result
+        if case .face = result { machine.makeCurrent(globalSlot: slot) }
+        return .normal
+      }
     }
   }
 
@@ -362,7 +458,7 @@ final class Compiler {
     for parameter in declaration.parameters {
       _ = context.declare(parameter.text)
     }
-    user.body = sequence(declaration.body.statements.map { compile($0) })
+    user.body = sequence(declaration.body.statements.map { Step(run: compile($0)) })
     user.slotCount = context.slotCount
     context = saved
     if isHoisted { return { _, _ in .normal } }
@@ -375,23 +471,27 @@ final class Compiler {
   }
 
   func compileConditional(_ clauses: [ConditionalClause], elseBody: Block?) -> Executor {
-    let branches = clauses.map {
-      (condition: compileCondition($0.condition), body: compile($0.body))
+    struct Branch {
+      let condition: (Machine, Frame) throws -> Bool
+      let body: Executor
     }
-    let otherwise = elseBody.map { compile($0) }
+    let branches = clauses.map {
+      Branch(condition: compileCondition($0.condition), body: compile($0.body))
+    }
+    let otherwise: Executor = elseBody.map { compile($0) } ?? { _, _ in .normal }
     if branches.count == 1 {
       let condition = branches[0].condition
       let body = branches[0].body
       return { machine, frame in
         if try condition(machine, frame) { return try body(machine, frame) }
-        return try otherwise?(machine, frame) ?? .normal
+        return try otherwise(machine, frame)
       }
     }
     return { machine, frame in
       for branch in branches where try branch.condition(machine, frame) {
         return try branch.body(machine, frame)
       }
-      return try otherwise?(machine, frame) ?? .normal
+      return try otherwise(machine, frame)
     }
   }
 

@@ -1,5 +1,31 @@
 import LatentLang
 
+/// One compiled term of an operator chain such as `a + b - c`.
+struct ChainTerm {
+  let op: BinaryOperator
+  let code: Evaluator
+  let place: Location
+}
+
+/// An operand that compiled operators read without calling a closure when it is a literal or
+/// a variable.
+enum Operand {
+  case constant(Value)
+  case local(slot: Int)
+  case global(UnsafeMutablePointer<Value>)
+  case code(Evaluator)
+
+  @inline(__always)
+  func value(_ machine: Machine, _ frame: Frame) throws -> Value {
+    switch self {
+    case .constant(let value): return value
+    case .local(let slot): return frame[slot]
+    case .global(let pointer): return pointer.pointee
+    case .code(let code): return try code(machine, frame)
+    }
+  }
+}
+
 extension Compiler {
   func compile(_ id: ExpressionID) -> Evaluator {
     let range = tree.range(of: id)
@@ -41,12 +67,31 @@ extension Compiler {
     return { _, _ in value }
   }
 
+  /// Compiles an operand of a binary operator so that literals and variables are read inline.
+  func operand(_ id: ExpressionID) -> Operand {
+    switch tree[id] {
+    case .number(let number):
+      return .constant(.number(number))
+    case .sigma(let number):
+      return .constant(.sigma(number))
+    case .name(let name):
+      switch lookup(name) {
+      case .found(.local(let slot)): return .local(slot: slot)
+      case .found(.global(let slot)): return .global(machine.globals + slot)
+      default: return .code(compile(id))
+      }
+    default:
+      return .code(compile(id))
+    }
+  }
+
   func compileName(_ name: String, range: SourceRange) -> Evaluator {
     switch resolve(name, at: range) {
     case .local(let slot)?:
       return { _, frame in frame[slot] }
     case .global(let slot)?:
-      return { machine, _ in machine.globals[slot] }
+      let pointer = machine.globals + slot
+      return { _, _ in pointer.pointee }
     case .builtin(let builtin)?:
       return constant(.function(Function(name: builtin.name, implementation: .builtin(builtin))))
     case .selfFunction(let function)?:
@@ -82,13 +127,13 @@ extension Compiler {
   }
 
   func compileList(_ elements: [ExpressionID], range: SourceRange) -> Evaluator {
-    let codes = elements.map { compile($0) }
+    let codes = elements.map { Code(run: compile($0)) }
     let place = location(range)
     return { machine, frame in
       var values: [Value] = []
       values.reserveCapacity(codes.count)
       for code in codes {
-        values.append(try code(machine, frame))
+        values.append(try code.run(machine, frame))
       }
       try locating(place) { try machine.checkNesting(of: values) }
       return .list(values)
@@ -120,16 +165,18 @@ extension Compiler {
   }
 
   func compileBinary(first: ExpressionID, rest: [BinaryTerm]) -> Evaluator {
-    let firstCode = compile(first)
     let op = rest[0].op
     if op == .and || op == .or {
-      return compileLogic(op, operands: [firstCode] + rest.map { compile($0.operand) }, rest: rest)
+      let operands = [Code(run: compile(first))] + rest.map { Code(run: compile($0.operand)) }
+      return compileLogic(op, operands: operands, rest: rest)
     }
     if rest.count == 1 {
-      return compilePair(op, firstCode, compile(rest[0].operand), location(rest[0].operatorRange))
+      return compilePair(
+        op, operand(first), operand(rest[0].operand), location(rest[0].operatorRange))
     }
+    let firstCode = compile(first)
     let terms = rest.map {
-      (op: $0.op, code: compile($0.operand), place: location($0.operatorRange))
+      ChainTerm(op: $0.op, code: compile($0.operand), place: location($0.operatorRange))
     }
     return { machine, frame in
       var accumulator = try firstCode(machine, frame)
@@ -158,12 +205,12 @@ extension Compiler {
   }
 
   /// Compiles `and` and `or`, which evaluate operands left to right only as far as needed.
-  func compileLogic(_ op: BinaryOperator, operands: [Evaluator], rest: [BinaryTerm]) -> Evaluator {
+  func compileLogic(_ op: BinaryOperator, operands: [Code], rest: [BinaryTerm]) -> Evaluator {
     let places = [location(rest[0].operatorRange)] + rest.map { location($0.operatorRange) }
     let stopValue = op == .or
     return { machine, frame in
       for (index, operand) in operands.enumerated() {
-        let value = try operand(machine, frame)
+        let value = try operand.run(machine, frame)
         guard case .bool(let truth) = value else {
           throw Operators.logicError(op, value).located(at: places[index])
         }
@@ -173,10 +220,9 @@ extension Compiler {
     }
   }
 
-  /// Compiles one binary operation, with two numbers handled inline.
+  /// Compiles one binary operation, with numbers and σ values handled inline.
   func compilePair(
-    _ op: BinaryOperator, _ left: @escaping Evaluator, _ right: @escaping Evaluator,
-    _ place: Location
+    _ op: BinaryOperator, _ left: Operand, _ right: Operand, _ place: Location
   ) -> Evaluator {
     @inline(__always)
     func slow(_ a: Value, _ b: Value) throws -> Value {
@@ -185,23 +231,53 @@ extension Compiler {
     switch op {
     case .add:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
-        if case .number(let x) = a, case .number(let y) = b { return .number(x + y) }
-        return try slow(a, b)
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return .number(x + y)
+        case (.sigma(let x), .sigma(let y)): return .sigma(x + y)
+        default: return try slow(a, b)
+        }
       }
     case .subtract:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
-        if case .number(let x) = a, case .number(let y) = b { return .number(x - y) }
-        return try slow(a, b)
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return .number(x - y)
+        case (.sigma(let x), .sigma(let y)): return .sigma(x - y)
+        default: return try slow(a, b)
+        }
       }
     case .multiply:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
-        if case .number(let x) = a, case .number(let y) = b { return .number(x * y) }
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return .number(x * y)
+        case (.number(let x), .sigma(let y)), (.sigma(let y), .number(let x)): return .sigma(x * y)
+        default: return try slow(a, b)
+        }
+      }
+    case .divide:
+      return { machine, frame in
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
+        switch (a, b) {
+        case (.number(let x), .number(let y)) where y != 0: return .number(x / y)
+        case (.sigma(let x), .sigma(let y)) where y != 0: return .number(x / y)
+        default: return try slow(a, b)
+        }
+      }
+    case .remainder:
+      return { machine, frame in
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
+        if case .number(let x) = a, case .number(let y) = b,
+          let remainder = Compiler.wholeRemainder(x, y)
+        {
+          return .number(remainder)
+        }
         return try slow(a, b)
       }
     case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
@@ -209,18 +285,31 @@ extension Compiler {
       return { machine, frame in .bool(try test(machine, frame)) }
     default:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
         return try slow(a, b)
       }
     }
   }
 
+  /// The floored remainder of two whole numbers below 2^53 in integer arithmetic, which is
+  /// much faster than `fmod`; nil for other operands, which take the general path.
+  @inline(__always)
+  static func wholeRemainder(_ x: Double, _ y: Double) -> Double? {
+    let limit = 9_007_199_254_740_992.0
+    guard x == x.rounded(.towardZero), y == y.rounded(.towardZero), abs(x) < limit,
+      abs(y) < limit, y != 0
+    else { return nil }
+    let divisor = Int64(y)
+    var remainder = Int64(x) % divisor
+    if remainder != 0 && (remainder < 0) != (divisor < 0) { remainder += divisor }
+    return Double(remainder)
+  }
+
   /// Compiles a comparison to code that returns a Swift `Bool`, so conditions skip building
   /// a `Value`.
   func compileComparison(
-    _ op: BinaryOperator, _ left: @escaping Evaluator, _ right: @escaping Evaluator,
-    _ place: Location
+    _ op: BinaryOperator, _ left: Operand, _ right: Operand, _ place: Location
   ) -> (Machine, Frame) throws -> Bool {
     @inline(__always)
     func slow(_ a: Value, _ b: Value) throws -> Bool {
@@ -233,36 +322,36 @@ extension Compiler {
     switch op {
     case .less:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
         if case .number(let x) = a, case .number(let y) = b { return x < y }
         return try slow(a, b)
       }
     case .lessEqual:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
         if case .number(let x) = a, case .number(let y) = b { return x <= y }
         return try slow(a, b)
       }
     case .greater:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
         if case .number(let x) = a, case .number(let y) = b { return x > y }
         return try slow(a, b)
       }
     case .greaterEqual:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
         if case .number(let x) = a, case .number(let y) = b { return x >= y }
         return try slow(a, b)
       }
     default:
       return { machine, frame in
-        let a = try left(machine, frame)
-        let b = try right(machine, frame)
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
         if case .number(let x) = a, case .number(let y) = b { return (x == y) == (op == .equal) }
         return try slow(a, b)
       }
@@ -275,7 +364,7 @@ extension Compiler {
       switch rest[0].op {
       case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
         return compileComparison(
-          rest[0].op, compile(first), compile(rest[0].operand), location(rest[0].operatorRange))
+          rest[0].op, operand(first), operand(rest[0].operand), location(rest[0].operatorRange))
       default:
         break
       }
@@ -341,16 +430,16 @@ extension Compiler {
       if name == "show" {
         return compileShow(arguments.first, place: place)
       }
-      let codes = arguments.map { compile($0) }
+      let codes = arguments.map { Code(run: compile($0)) }
       return { machine, frame in
         var values: [Value] = []
         values.reserveCapacity(codes.count)
-        for code in codes { values.append(try code(machine, frame)) }
+        for code in codes { values.append(try code.run(machine, frame)) }
         return try locating(place) { try builtin.body(machine, values) }
       }
     }
     let calleeCode = compile(callee)
-    let codes = arguments.map { compile($0) }
+    let codes = arguments.map { Code(run: compile($0)) }
     return { machine, frame in
       let value = try calleeCode(machine, frame)
       guard case .function(let function) = value else {
@@ -364,13 +453,15 @@ extension Compiler {
         }
         return try locating(place) {
           try machine.run(user) { newFrame in
-            for (index, code) in codes.enumerated() { newFrame[index] = try code(machine, frame) }
+            for (index, code) in codes.enumerated() {
+              newFrame[index] = try code.run(machine, frame)
+            }
           }
         }
       case .builtin(let builtin):
         var values: [Value] = []
         values.reserveCapacity(codes.count)
-        for code in codes { values.append(try code(machine, frame)) }
+        for code in codes { values.append(try code.run(machine, frame)) }
         return try locating(place) {
           try builtin.checkArity(values.count)
           return try builtin.body(machine, values)

@@ -68,6 +68,16 @@ extension Compiler {
     }
   }
 
+  /// Returns the 0-based axis of a `pc[N]` literal that is in range and has σ > 0, for code
+  /// that can then skip the checks; nil for anything else.
+  func constantAxisIndex(_ reference: AxisReference) -> Int? {
+    guard case .pc(let index) = reference, case .number(let number) = tree[index],
+      number == number.rounded(), number >= 1, number <= Double(machine.basis.dimension),
+      machine.basis.sigma[Int(number) - 1] > 0
+    else { return nil }
+    return Int(number) - 1
+  }
+
   /// Compiles the value of `axis name = pc[index]`.
   func compileAxisValue(name: String, index: ExpressionID) -> Evaluator {
     let axis = compileAxis(.pc(index: index))
@@ -93,6 +103,33 @@ extension Compiler {
       }
     }
     if case .name(let name) = tree[face], case .found(let binding) = lookup(name) {
+      if let index = constantAxisIndex(axis) {
+        let axis = machine.pcAxes[index]
+        switch binding {
+        case .local(let slot):
+          return { machine, frame in
+            let pointer = frame + slot
+            if case .face(let face) = pointer.pointee,
+              let coordinate = face.storedCoordinate(at: index)
+            {
+              return .sigma(coordinate)
+            }
+            return try locating(place) { try machine.readCoordinate(in: pointer, axis: axis) }
+          }
+        case .global(let slot):
+          let pointer = machine.globals + slot
+          return { machine, _ in
+            if case .face(let face) = pointer.pointee,
+              let coordinate = face.storedCoordinate(at: index)
+            {
+              return .sigma(coordinate)
+            }
+            return try locating(place) { try machine.readCoordinate(in: pointer, axis: axis) }
+          }
+        default:
+          break
+        }
+      }
       switch binding {
       case .local(let slot):
         return { machine, frame in
@@ -154,13 +191,19 @@ extension Compiler {
   func compileAssignment(
     target: ExpressionID, op: AssignmentOperator, value: ExpressionID, range: SourceRange
   ) -> Executor {
-    let valueCode = compile(value)
     let place = location(range)
     if case .name(let name) = tree[target] {
       return compileVariableAssignment(
-        name, range: tree.range(of: target), op: op, value: valueCode, place: place)
+        name, range: tree.range(of: target), op: op, value: value, place: place)
     }
+    let valueCode = compile(value)
     guard let (root, steps) = assignmentPath(target) else { return { _, _ in .normal } }
+    if steps.count == 1, case .coordinate(_, let axis) = tree[target],
+      let index = constantAxisIndex(axis), root.isVariable
+    {
+      return compileConstantCoordinateAssignment(
+        root: root, index: index, op: op, value: valueCode, place: place)
+    }
     if steps.count == 1, case .coordinate(let axisCode, _) = steps[0] {
       return compileCoordinateAssignment(
         root: root, axis: axisCode, op: op, value: valueCode, place: place)
@@ -188,6 +231,11 @@ extension Compiler {
     case global(slot: Int)
     case currentFace
 
+    var isVariable: Bool {
+      if case .currentFace = self { return false }
+      return true
+    }
+
     /// Runs `body` on the root's storage; a face left in a global becomes the current face.
     @inline(__always)
     func withPointer(
@@ -198,7 +246,7 @@ extension Compiler {
         try body(frame + slot)
       case .global(let slot):
         try body(machine.globals + slot)
-        if case .face = machine.globals[slot] { machine.currentFace = .global(slot: slot) }
+        if case .face = machine.globals[slot] { machine.makeCurrent(globalSlot: slot) }
       case .currentFace:
         try machine.withCurrentFace(body)
       }
@@ -265,10 +313,47 @@ extension Compiler {
     }
   }
 
-  func compileVariableAssignment(
-    _ name: String, range: SourceRange, op: AssignmentOperator, value: @escaping Evaluator,
+  /// Compiles `variable.pc[N] = value` for a literal N that `constantAxisIndex` accepts:
+  /// setting a face's coordinate to a σ value happens inline, anything else takes the
+  /// checked path.
+  func compileConstantCoordinateAssignment(
+    root: AssignmentRoot, index: Int, op: AssignmentOperator, value: @escaping Evaluator,
     place: Location
   ) -> Executor {
+    let axis = machine.pcAxes[index]
+    var globalSlot: Int?
+    if case .global(let slot) = root { globalSlot = slot }
+    let globals = machine.globals
+    return { machine, frame in
+      let operand = try value(machine, frame)
+      let pointer: UnsafeMutablePointer<Value>
+      switch root {
+      case .local(let slot): pointer = frame + slot
+      case .global(let slot): pointer = globals + slot
+      case .currentFace: preconditionFailure("only variables take this path")
+      }
+      if op == .assign, case .sigma(let amount) = operand, amount.isFinite,
+        case .face(var face) = pointer.pointee
+      {
+        pointer.pointee = .nil
+        face.setCoordinate(at: index, to: amount)
+        pointer.pointee = .face(face)
+      } else {
+        try locating(place) {
+          try machine.editCoordinate(in: pointer, axis: axis, op: op, operand: operand)
+        }
+      }
+      if let globalSlot { machine.makeCurrent(globalSlot: globalSlot) }
+      return .normal
+    }
+  }
+
+  func compileVariableAssignment(
+    _ name: String, range: SourceRange, op: AssignmentOperator, value valueID: ExpressionID,
+    place: Location
+  ) -> Executor {
+    let fused = op == .assign ? fusedArithmetic(valueID) : nil
+    let value = fused == nil ? compile(valueID) : constant(.nil)
     let slot: Int
     let isGlobal: Bool
     switch resolve(name, at: range) {
@@ -287,11 +372,9 @@ extension Compiler {
       return { _, _ in .normal }
     }
     if op == .assign {
-      if isGlobal { return globalStore(slot: slot, value: value) }
-      return { machine, frame in
-        frame[slot] = try value(machine, frame)
-        return .normal
-      }
+      let target: StoreTarget = isGlobal ? .global(slot: slot) : .local(slot: slot)
+      if let fused { return compileStore(to: target, fused: fused) }
+      return compileStore(to: target, code: value)
     }
     let arithmetic = op.arithmetic!
     return { machine, frame in
@@ -312,7 +395,7 @@ extension Compiler {
       let current = pointer.pointee
       let result = try locating(place) { try Operators.binary(arithmetic, current, operand) }
       pointer.pointee = result
-      if isGlobal, case .face = result { machine.currentFace = .global(slot: slot) }
+      if isGlobal, case .face = result { machine.makeCurrent(globalSlot: slot) }
       return .normal
     }
   }

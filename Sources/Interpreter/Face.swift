@@ -16,65 +16,88 @@ public struct Face: Sendable {
 
   /// The latent vector, one entry per latent dimension.
   public var latent: [Float] {
-    if let latent = storage.latent { return latent }
-    return storage.basis.latent(fromCoordinates: storage.coordinates!)
+    let data = storage.data.pointee
+    if let latent = data.latent { return latent }
+    return storage.basis.latent(fromCoordinates: data.coordinates!)
   }
 
   /// The coordinates in σ units on axes with σ above zero, raw projections on the others.
   var coordinates: [Double] {
-    if let coordinates = storage.coordinates { return coordinates }
-    return storage.basis.coordinates(ofLatent: storage.latent!)
+    let data = storage.data.pointee
+    if let coordinates = data.coordinates { return coordinates }
+    return storage.basis.coordinates(ofLatent: data.latent!)
   }
 
   var basis: FaceBasis { storage.basis }
 
+  /// The coordinate on axis `index` if the coordinates are stored, without computing them.
+  @inline(__always)
+  func storedCoordinate(at index: Int) -> Double? {
+    storage.data.pointee.coordinates?[index]
+  }
+
   /// Makes the storage unique before a change, so copies of this face keep their values.
   private mutating func makeUnique() {
     if !isKnownUniquelyReferenced(&storage) {
+      let data = storage.data.pointee
       storage = FaceStorage(
-        basis: storage.basis, latent: storage.latent, coordinates: storage.coordinates)
+        basis: storage.basis, latent: data.latent, coordinates: data.coordinates)
     }
   }
 
   /// Computes and keeps the coordinates if only the latent vector is stored.
   mutating func cacheCoordinates() {
-    guard storage.coordinates == nil else { return }
+    guard storage.data.pointee.coordinates == nil else { return }
     makeUnique()
-    storage.coordinates = storage.basis.coordinates(ofLatent: storage.latent!)
+    let coordinates = storage.basis.coordinates(ofLatent: storage.data.pointee.latent!)
+    storage.data.pointee.coordinates = coordinates
   }
 
   /// Computes and keeps the latent vector if only the coordinates are stored.
   mutating func cacheLatent() {
-    guard storage.latent == nil else { return }
+    guard storage.data.pointee.latent == nil else { return }
     makeUnique()
-    storage.latent = storage.basis.latent(fromCoordinates: storage.coordinates!)
+    let latent = storage.basis.latent(fromCoordinates: storage.data.pointee.coordinates!)
+    storage.data.pointee.latent = latent
   }
 
   /// The coordinate on axis `index` (0-based), in σ units; the caller checks that σ > 0.
   mutating func coordinate(at index: Int) -> Double {
     cacheCoordinates()
-    return storage.coordinates![index]
+    return storage.data.pointee.coordinates![index]
   }
 
   /// Sets the coordinate on axis `index` (0-based) to `value` σ; the caller checks that σ > 0.
   mutating func setCoordinate(at index: Int, to value: Double) {
     cacheCoordinates()
     makeUnique()
-    storage.latent = nil
-    storage.coordinates![index] = value
+    storage.data.pointee.latent = nil
+    storage.data.pointee.coordinates![index] = value
   }
 }
 
 /// The shared, copy-on-write contents of a `Face`. At least one of the two fields is set.
+///
+/// The fields sit behind a pointer instead of in stored properties, because Swift checks
+/// exclusive access to a class's stored `var`s at run time, which cost more than the edit.
 final class FaceStorage: @unchecked Sendable {
+  struct Data {
+    var latent: [Float]?
+    var coordinates: [Double]?
+  }
+
   let basis: FaceBasis
-  var latent: [Float]?
-  var coordinates: [Double]?
+  let data: UnsafeMutablePointer<Data>
 
   init(basis: FaceBasis, latent: [Float]?, coordinates: [Double]?) {
     self.basis = basis
-    self.latent = latent
-    self.coordinates = coordinates
+    data = .allocate(capacity: 1)
+    data.initialize(to: Data(latent: latent, coordinates: coordinates))
+  }
+
+  deinit {
+    data.deinitialize(count: 1)
+    data.deallocate()
   }
 }
 

@@ -88,32 +88,68 @@ enum CurrentFace {
   case detached(Face)
 }
 
+/// The fields of `Machine` that running code changes all the time.
+///
+/// They live behind a pointer rather than in stored properties of the class, because Swift
+/// checks exclusive access to a class's stored `var`s at run time on every access, which
+/// was a fifth of the time of a tight loop.
+struct MachineState {
+  var steps = 0
+  var callDepth = 0
+  /// The value of the last `return`.
+  var returnValue: Value = .nil
+  /// The value of the chunk's last expression statement.
+  var lastValue: Value = .nil
+  var currentFace: CurrentFace = .none
+}
+
 /// The state of a running interpreter: globals, limits, output and the call depth.
 final class Machine {
+  /// The most top-level names one interpreter may declare; global storage is allocated once
+  /// at this size, so compiled code can keep pointers into it.
+  static let globalCapacity = 1 << 16
+
   let model: FaceModel
   let basis: FaceBasis
-  var sink: OutputSink
+  let sink: OutputSink
   let output: OutputPolicy
   let options: Interpreter.Options
   let cancelFlag = CancelFlag()
   /// The axes `pc[1]` to `pc[D]`, made once so reading `pc[k]` allocates nothing.
   let pcAxes: [Axis]
 
-  /// Top-level variables by slot. The compiler adds slots before running a chunk, so the
-  /// storage never moves while code runs.
-  private(set) var globals: UnsafeMutablePointer<Value>
+  /// Top-level variables by slot. The storage never moves, and the compiler initializes
+  /// each slot before code that uses it runs.
+  let globals: UnsafeMutablePointer<Value>
   private(set) var globalCount = 0
-  private var globalCapacity = 64
   /// The name of each global slot, for messages.
   private(set) var globalNames: [String] = []
+  let state: UnsafeMutablePointer<MachineState>
 
-  var callDepth = 0
-  var steps = 0
-  /// The value of the last `return`.
-  var returnValue: Value = .nil
-  /// The value of the chunk's last expression statement.
-  var lastValue: Value = .nil
-  var currentFace: CurrentFace = .none
+  var steps: Int {
+    get { state.pointee.steps }
+    set { state.pointee.steps = newValue }
+  }
+
+  var callDepth: Int {
+    get { state.pointee.callDepth }
+    set { state.pointee.callDepth = newValue }
+  }
+
+  var returnValue: Value {
+    get { state.pointee.returnValue }
+    set { state.pointee.returnValue = newValue }
+  }
+
+  var lastValue: Value {
+    get { state.pointee.lastValue }
+    set { state.pointee.lastValue = newValue }
+  }
+
+  var currentFace: CurrentFace {
+    get { state.pointee.currentFace }
+    set { state.pointee.currentFace = newValue }
+  }
 
   init(model: FaceModel, sink: OutputSink, options: Interpreter.Options) {
     self.model = model
@@ -122,23 +158,22 @@ final class Machine {
     self.options = options
     self.output = OutputPolicy(folder: options.outputFolder)
     self.pcAxes = (0..<model.pca.dimension).map { Axis(index: $0, name: nil) }
-    globals = .allocate(capacity: globalCapacity)
+    globals = .allocate(capacity: Machine.globalCapacity)
+    state = .allocate(capacity: 1)
+    state.initialize(to: MachineState())
   }
 
   deinit {
     globals.deinitialize(count: globalCount)
     globals.deallocate()
+    state.deinitialize(count: 1)
+    state.deallocate()
   }
 
-  /// Adds a global slot holding nil and returns its index.
-  func addGlobal(named name: String) -> Int {
-    if globalCount == globalCapacity {
-      let larger = Frame.allocate(capacity: globalCapacity * 2)
-      larger.moveInitialize(from: globals, count: globalCount)
-      globals.deallocate()
-      globals = larger
-      globalCapacity *= 2
-    }
+  /// Adds a global slot holding nil and returns its index, or nil when all
+  /// `globalCapacity` slots are taken.
+  func addGlobal(named name: String) -> Int? {
+    guard globalCount < Machine.globalCapacity else { return nil }
     (globals + globalCount).initialize(to: .nil)
     globalNames.append(name)
     globalCount += 1
@@ -148,8 +183,8 @@ final class Machine {
   /// Counts one loop iteration or call against the step limit and stops if cancelled.
   @inline(__always)
   func tick() throws {
-    steps &+= 1
-    if steps > options.stepLimit {
+    state.pointee.steps &+= 1
+    if state.pointee.steps > options.stepLimit {
       throw ScriptError(
         "the step limit of \(options.stepLimit) loop iterations and calls was exceeded")
     }

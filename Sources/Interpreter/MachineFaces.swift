@@ -37,7 +37,7 @@ extension Machine {
           + "coordinates belong to faces")
     }
     try checkSigma(axis)
-    if let coordinates = face.storage.coordinates { return .sigma(coordinates[axis.index]) }
+    if let coordinate = face.storedCoordinate(at: axis.index) { return .sigma(coordinate) }
     pointer.pointee = .nil
     let coordinate = face.coordinate(at: axis.index)
     pointer.pointee = .face(face)
@@ -79,6 +79,13 @@ extension Machine {
 
   func axisName(_ axis: Axis) -> String {
     axis.name ?? "pc[\(axis.index + 1)]"
+  }
+
+  /// Makes the face in a global the current face.
+  @inline(__always)
+  func makeCurrent(globalSlot slot: Int) {
+    if case .global(let current) = state.pointee.currentFace, current == slot { return }
+    state.pointee.currentFace = .global(slot: slot)
   }
 
   /// Runs `body` on the storage of the current face.
