@@ -22,7 +22,7 @@ struct Arguments {
     return number
   }
 
-  /// A whole number within `range`.
+  /// Reads a whole number within `range`.
   func wholeNumber(_ index: Int, _ parameter: String, in range: ClosedRange<Int>) throws -> Int {
     let number = try self.number(index, parameter)
     guard number == number.rounded(), number >= Double(range.lowerBound),
@@ -56,7 +56,7 @@ struct Arguments {
     return elements
   }
 
-  /// A list whose elements are all faces.
+  /// Reads a list whose elements are all faces.
   func faces(_ index: Int, _ parameter: String) throws -> [Face] {
     let elements = try list(index, parameter)
     return try elements.enumerated().map { position, element in
@@ -69,7 +69,7 @@ struct Arguments {
     }
   }
 
-  /// An axis given as an axis value or a pc number.
+  /// Reads an axis given as an axis value or a pc number.
   func axis(_ index: Int, _ parameter: String, machine: Machine) throws -> Axis {
     switch values[index] {
     case .axis(let axis): return axis

@@ -13,7 +13,7 @@ struct CompiledChunk {
   let declaredGlobals: [String: Int]
 }
 
-/// What a name refers to.
+/// The variable, builtin or function that a name refers to.
 enum Binding {
   case local(slot: Int)
   case global(slot: Int)
@@ -249,7 +249,7 @@ final class Compiler {
     return message
   }
 
-  /// Every name the code at the current point could use.
+  /// Lists every name the code at the current point could use.
   func visibleNames() -> [String] {
     var names = context.scopes.flatMap { $0.keys }
     if let own = context.selfBinding { names.append(own.name) }
@@ -408,7 +408,7 @@ final class Compiler {
         default: return .number(x * y)
         }
       }
-      return try locating(place) { try Operators.binary(op, a, b) }
+      return try locating(place) { try Operators.binary(op, a, b, options: machine.options) }
     }
   }
 

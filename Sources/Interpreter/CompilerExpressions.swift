@@ -198,7 +198,9 @@ extension Compiler {
           }
         }
         let left = accumulator
-        accumulator = try locating(term.place) { try Operators.binary(term.op, left, operand) }
+        accumulator = try locating(term.place) {
+          try Operators.binary(term.op, left, operand, options: machine.options)
+        }
       }
       return accumulator
     }
@@ -225,8 +227,8 @@ extension Compiler {
     _ op: BinaryOperator, _ left: Operand, _ right: Operand, _ place: Location
   ) -> Evaluator {
     @inline(__always)
-    func slow(_ a: Value, _ b: Value) throws -> Value {
-      try locating(place) { try Operators.binary(op, a, b) }
+    func slow(_ machine: Machine, _ a: Value, _ b: Value) throws -> Value {
+      try locating(place) { try Operators.binary(op, a, b, options: machine.options) }
     }
     switch op {
     case .add:
@@ -236,7 +238,7 @@ extension Compiler {
         switch (a, b) {
         case (.number(let x), .number(let y)): return .number(x + y)
         case (.sigma(let x), .sigma(let y)): return .sigma(x + y)
-        default: return try slow(a, b)
+        default: return try slow(machine, a, b)
         }
       }
     case .subtract:
@@ -246,7 +248,7 @@ extension Compiler {
         switch (a, b) {
         case (.number(let x), .number(let y)): return .number(x - y)
         case (.sigma(let x), .sigma(let y)): return .sigma(x - y)
-        default: return try slow(a, b)
+        default: return try slow(machine, a, b)
         }
       }
     case .multiply:
@@ -256,7 +258,7 @@ extension Compiler {
         switch (a, b) {
         case (.number(let x), .number(let y)): return .number(x * y)
         case (.number(let x), .sigma(let y)), (.sigma(let y), .number(let x)): return .sigma(x * y)
-        default: return try slow(a, b)
+        default: return try slow(machine, a, b)
         }
       }
     case .divide:
@@ -266,7 +268,7 @@ extension Compiler {
         switch (a, b) {
         case (.number(let x), .number(let y)) where y != 0: return .number(x / y)
         case (.sigma(let x), .sigma(let y)) where y != 0: return .number(x / y)
-        default: return try slow(a, b)
+        default: return try slow(machine, a, b)
         }
       }
     case .remainder:
@@ -278,7 +280,7 @@ extension Compiler {
         {
           return .number(remainder)
         }
-        return try slow(a, b)
+        return try slow(machine, a, b)
       }
     case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
       let test = compileComparison(op, left, right, place)
@@ -287,13 +289,14 @@ extension Compiler {
       return { machine, frame in
         let a = try left.value(machine, frame)
         let b = try right.value(machine, frame)
-        return try slow(a, b)
+        return try slow(machine, a, b)
       }
     }
   }
 
-  /// The floored remainder of two whole numbers below 2^53 in integer arithmetic, which is
-  /// much faster than `fmod`; nil for other operands, which take the general path.
+  /// Computes the floored remainder of two whole numbers below 2^53 in integer arithmetic,
+  /// which is much faster than `fmod`. Returns nil for other operands, which take the
+  /// general path.
   @inline(__always)
   static func wholeRemainder(_ x: Double, _ y: Double) -> Double? {
     let limit = 9_007_199_254_740_992.0

@@ -25,7 +25,8 @@ extension Compiler {
     case .pc(let index):
       let place = location(tree.range(of: index))
       if case .number(let number) = tree[index] {
-        // A literal index is checked once; a bad one still fails only when it runs.
+        // A literal index is checked once here. A bad one is reported when the code runs, as a
+        // runtime error like any other index.
         let result = Result { try machine.pcAxis(.number(number)) }
         return { _, _ in
           do { return try result.get() } catch let error as ScriptError {
@@ -393,7 +394,9 @@ extension Compiler {
         }
       }
       let current = pointer.pointee
-      let result = try locating(place) { try Operators.binary(arithmetic, current, operand) }
+      let result = try locating(place) {
+        try Operators.binary(arithmetic, current, operand, options: machine.options)
+      }
       pointer.pointee = result
       if isGlobal, case .face = result { machine.makeCurrent(globalSlot: slot) }
       return .normal

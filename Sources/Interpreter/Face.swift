@@ -30,7 +30,8 @@ public struct Face: Sendable {
 
   var basis: FaceBasis { storage.basis }
 
-  /// The coordinate on axis `index` if the coordinates are stored, without computing them.
+  /// Returns the coordinate on axis `index` if the coordinates are stored, without computing
+  /// them.
   @inline(__always)
   func storedCoordinate(at index: Int) -> Double? {
     storage.data.pointee.coordinates?[index]
@@ -61,7 +62,8 @@ public struct Face: Sendable {
     storage.data.pointee.latent = latent
   }
 
-  /// The coordinate on axis `index` (0-based), in σ units; the caller checks that σ > 0.
+  /// Returns the coordinate on axis `index` (0-based) in σ units. The caller checks that
+  /// σ > 0.
   mutating func coordinate(at index: Int) -> Double {
     cacheCoordinates()
     return storage.data.pointee.coordinates![index]

@@ -96,10 +96,10 @@ enum Interpolation {
   /// blend of two typical faces stays as far from the mean face as they are.
   ///
   /// t = 0 gives `a` and t = 1 gives `b` exactly. Where the arc is undefined or unstable the
-  /// result blends smoothly into `lerp`, so it never returns NaN for finite input: for
-  /// offsets less than 1e-6 rad apart, for offsets within 1e-2 rad of opposite (all lerp
-  /// within 1e-4 rad), and for an offset shorter than 1e-3 of the other (all lerp below
-  /// 1e-6).
+  /// result blends smoothly into `lerp`, so it never returns NaN for finite input. That
+  /// happens for offsets less than 1e-6 rad apart and for offsets within 1e-2 rad of
+  /// opposite (all lerp within 1e-4 rad). It also happens when one offset is shorter than
+  /// 1e-3 of the other (all lerp below 1e-6).
   static func slerp(_ a: [Float], _ b: [Float], around mean: [Float], t: Double) -> [Float] {
     if t == 0 { return a }
     if t == 1 { return b }

@@ -14,13 +14,13 @@ public final class Interpreter: @unchecked Sendable {
     /// script paths are relative to it, and absolute paths and `..` that leave it are
     /// rejected.
     public var outputFolder: String?
-    /// The most loop iterations plus function calls one `evaluate` may run.
+    /// The maximum number of loop iterations plus function calls in one `evaluate`.
     public var stepLimit: Int
     /// The deepest that function calls may nest.
     public var recursionLimit: Int
-    /// The most elements one list may have.
+    /// The maximum number of elements in one list.
     public var maximumListLength: Int
-    /// The most UTF-8 bytes one string may have.
+    /// The maximum number of UTF-8 bytes in one string.
     public var maximumStringLength: Int
 
     /// Creates options; the defaults limit recursion to 200 calls and nothing else that a
@@ -70,20 +70,24 @@ public final class Interpreter: @unchecked Sendable {
     _ body: @escaping @Sendable ([Value]) throws -> Value
   ) {
     precondition(isValidName(name), "'\(name)' is not a valid function name")
-    let signature =
-      arity.map { range in
-        "\(name)(" + (0..<range.lowerBound).map { "x\($0 + 1)" }.joined(separator: ", ")
-          + (range.upperBound > range.lowerBound ? (range.lowerBound > 0 ? ", ..." : "...") : "")
-          + ")"
-      } ?? "\(name)(...)"
-    builtins[name] = Builtin(signature, arity: arity ?? 0...Int.max) { _, arguments in
+    var parameters = "..."
+    if let arity {
+      parameters = (0..<arity.lowerBound).map { "x\($0 + 1)" }.joined(separator: ", ")
+      if arity.upperBound > arity.lowerBound {
+        parameters += arity.lowerBound > 0 ? ", ..." : "..."
+      }
+    }
+    let signature = "\(name)(\(parameters))"
+    builtins[name] = Builtin(signature, arity: arity ?? 0...Int.max) { machine, arguments in
+      let result: Value
       do {
-        return try body(arguments.values)
+        result = try body(arguments.values)
       } catch let error as ScriptError {
         throw error
       } catch {
         throw ScriptError("\(name) failed: \(error)")
       }
+      return try machine.adopt(result, from: name)
     }
   }
 
@@ -102,7 +106,7 @@ public final class Interpreter: @unchecked Sendable {
   /// Compiles and runs source.
   ///
   /// The work runs on a thread with a large stack, so deep nesting ends in a clean error
-  /// instead of a stack overflow; this call waits for it.
+  /// instead of a stack overflow. This call waits for it.
   /// - Parameters:
   ///   - source: The source text.
   ///   - chunkName: The name that messages show for this source, such as a file path.
@@ -111,7 +115,15 @@ public final class Interpreter: @unchecked Sendable {
   ///   `.runtime` when running fails and `.cancelled` after `cancel()`.
   @discardableResult
   public func evaluate(_ source: String, chunkName: String = "<input>") throws -> Value {
-    precondition(!isEvaluating, "an interpreter runs one evaluation at a time")
+    guard !isEvaluating else {
+      let message =
+        "evaluate was called while another evaluation was running; an interpreter runs one "
+        + "evaluation at a time"
+      let file = SourceFile(name: chunkName, text: source)
+      throw InterpreterError(
+        kind: .runtime,
+        diagnostics: [Diagnostic(.error, message, in: file, at: SourceRange(start: 0, end: 0))])
+    }
     isEvaluating = true
     defer { isEvaluating = false }
     machine.cancelFlag.clear()
@@ -165,7 +177,7 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Checks whether source fails to parse only because it ends too early, such as an open
-  /// block or a line ending in an operator; a REPL then reads another line.
+  /// block or a line ending in an operator. A REPL then reads another line.
   public static func needsMoreInput(_ source: String) -> Bool {
     Parser.parse(SourceFile(name: "<input>", text: source)).endedEarly
   }

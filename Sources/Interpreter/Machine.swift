@@ -6,10 +6,10 @@ import Synchronization
 typealias Frame = UnsafeMutablePointer<Value>
 /// Compiled code for an expression.
 typealias Evaluator = (Machine, Frame) throws -> Value
-/// Compiled code for a statement; the result says how control leaves it.
+/// Compiled code for a statement. The result is the way control leaves it.
 typealias Executor = (Machine, Frame) throws -> Flow
 
-/// How a statement hands control on.
+/// The way control leaves a statement.
 enum Flow {
   case normal
   case breakLoop
@@ -105,8 +105,8 @@ struct MachineState {
 
 /// The state of a running interpreter: globals, limits, output and the call depth.
 final class Machine {
-  /// The most top-level names one interpreter may declare; global storage is allocated once
-  /// at this size, so compiled code can keep pointers into it.
+  /// The maximum number of top-level names in one interpreter. Global storage is allocated
+  /// once at this size, so compiled code can keep pointers into it.
   static let globalCapacity = 1 << 16
 
   let model: FaceModel

@@ -56,7 +56,8 @@ extension Machine {
     try checkSigma(axis)
     var result = operand
     if let arithmetic = op.arithmetic {
-      result = try Operators.binary(arithmetic, .sigma(face.coordinate(at: axis.index)), operand)
+      let current = Value.sigma(face.coordinate(at: axis.index))
+      result = try Operators.binary(arithmetic, current, operand, options: options)
     }
     guard case .sigma(let amount) = result else {
       if case .number(let number) = result {
@@ -79,6 +80,31 @@ extension Machine {
 
   func axisName(_ axis: Axis) -> String {
     axis.name ?? "pc[\(axis.index + 1)]"
+  }
+
+  /// Checks a value that a host function returned: faces and directions must come from
+  /// this model, and are rebuilt on this interpreter's basis if another interpreter of an
+  /// equal model made them.
+  func adopt(_ value: Value, from function: String) throws -> Value {
+    switch value {
+    case .face(let face):
+      if face.basis === basis { return value }
+      guard face.basis.pca == basis.pca else { throw foreignModelError(function) }
+      return .face(Face(latent: face.latent, basis: basis))
+    case .direction(let direction):
+      if direction.basis === basis { return value }
+      guard direction.basis.pca == basis.pca else { throw foreignModelError(function) }
+      return .direction(Direction(offset: direction.offset, basis: basis))
+    case .list(let elements):
+      try checkNesting(of: elements)
+      return .list(try elements.map { try adopt($0, from: function) })
+    default:
+      return value
+    }
+  }
+
+  private func foreignModelError(_ function: String) -> ScriptError {
+    ScriptError("\(function) returned a face or direction of another model")
   }
 
   /// Makes the face in a global the current face.
@@ -127,7 +153,8 @@ extension Machine {
   ) throws {
     guard depth < steps.count else {
       if let arithmetic = op.arithmetic {
-        pointer.pointee = try Operators.binary(arithmetic, pointer.pointee, operand)
+        pointer.pointee = try Operators.binary(
+          arithmetic, pointer.pointee, operand, options: options)
       } else {
         pointer.pointee = operand
       }
@@ -174,8 +201,9 @@ extension Machine {
       "a list would have \(count) elements, more than the limit of \(options.maximumListLength)")
   }
 
-  /// Checks a new list's length and that nesting it adds no more than `maximumListNesting`
-  /// levels; the elements already obey the limit, so this recursion is bounded.
+  /// Checks a new list's length and that it nests lists no deeper than `maximumListNesting`.
+  /// The elements already obey the limit, so the depth computation recurses at most that
+  /// deep.
   func checkNesting(of elements: [Value]) throws {
     try checkListLength(elements.count)
     for element in elements where Machine.nestingDepth(of: element) >= Machine.maximumListNesting {

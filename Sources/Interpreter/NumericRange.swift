@@ -2,9 +2,9 @@ import LatentLang
 
 /// The values of `start to end step step`, computed without accumulating rounding errors.
 ///
-/// Value i is `start + i * step`. The count comes from rounding `(end - start) / step`: when
+/// Value i is `start + i * step`. The count comes from rounding `(end - start) / step`. When
 /// that quotient is a whole number up to a relative error of 1e-9, the range has quotient + 1
-/// values and the last one is exactly `end`, so `0 to 1 step 0.1` has 11 values ending at 1.
+/// values and the last one is exactly `end`. So `0 to 1 step 0.1` has 11 values ending at 1.
 /// Otherwise the range stops at the last value before `end`.
 struct NumericRange {
   let start: Double
@@ -16,7 +16,7 @@ struct NumericRange {
   /// Whether the bounds were σ values, so the values are σ values too.
   let isSigma: Bool
 
-  /// The most values a range may have, so that counts stay exact in a Double.
+  /// The maximum number of values in a range, so that counts stay exact in a Double.
   static let maximumCount = 1 << 52
 
   init(start: Value, end: Value, step: Value?) throws {

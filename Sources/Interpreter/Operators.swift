@@ -5,9 +5,12 @@ import LatentLang
 ///
 /// Compiled code handles two numbers inline and calls these only for the other cases.
 enum Operators {
-  static func binary(_ op: BinaryOperator, _ left: Value, _ right: Value) throws -> Value {
+  /// Applies a binary operator; `options` limits the length of joined strings and lists.
+  static func binary(
+    _ op: BinaryOperator, _ left: Value, _ right: Value, options: Interpreter.Options
+  ) throws -> Value {
     switch op {
-    case .add: return try add(left, right)
+    case .add: return try add(left, right, options: options)
     case .subtract: return try subtract(left, right)
     case .multiply: return try multiply(left, right)
     case .divide: return try divide(left, right)
@@ -29,12 +32,25 @@ enum Operators {
     ScriptError("'\(op.rawValue)' needs true or false on both sides, got a \(operand.typeName)")
   }
 
-  static func add(_ left: Value, _ right: Value) throws -> Value {
+  static func add(_ left: Value, _ right: Value, options: Interpreter.Options) throws -> Value {
     switch (left, right) {
     case (.number(let a), .number(let b)): return .number(a + b)
     case (.sigma(let a), .sigma(let b)): return .sigma(a + b)
-    case (.string(let a), .string(let b)): return .string(a + b)
-    case (.list(let a), .list(let b)): return .list(a + b)
+    case (.string(let a), .string(let b)):
+      let length = a.utf8.count + b.utf8.count
+      guard length <= options.maximumStringLength else {
+        throw ScriptError(
+          "a string would be \(length) bytes long, more than the limit of "
+            + "\(options.maximumStringLength)")
+      }
+      return .string(a + b)
+    case (.list(let a), .list(let b)):
+      guard a.count + b.count <= options.maximumListLength else {
+        throw ScriptError(
+          "a list would have \(a.count + b.count) elements, more than the limit of "
+            + "\(options.maximumListLength)")
+      }
+      return .list(a + b)
     case (.face(var face), .direction(let offset)), (.direction(let offset), .face(var face)):
       return .face(try moved(&face, by: offset.offset, scale: 1))
     case (.direction(let a), .direction(let b)):
@@ -101,7 +117,7 @@ enum Operators {
     }
   }
 
-  /// The remainder with the sign of the divisor, so `-1 % 3` is 2.
+  /// Computes the remainder with the sign of the divisor, so `-1 % 3` is 2.
   static func remainder(_ left: Value, _ right: Value) throws -> Value {
     func floored(_ a: Double, _ b: Double) throws -> Double {
       guard b != 0 else { throw ScriptError("division by zero in '%'") }
@@ -188,7 +204,7 @@ enum Operators {
     return result
   }
 
-  /// A type error for a binary operator, with a hint for the usual mistakes.
+  /// Makes the type error for a binary operator, with a hint for the usual mistakes.
   static func mismatch(_ op: String, _ left: Value, _ right: Value) -> ScriptError {
     var message = "cannot apply '\(op)' to \(article(left)) and \(article(right))"
     switch (left, right) {
@@ -206,7 +222,7 @@ enum Operators {
     return ScriptError(message)
   }
 
-  /// The type name with an indefinite article: "a number", "an axis".
+  /// Returns the type name with an indefinite article: "a number", "an axis".
   static func article(_ value: Value) -> String {
     switch value {
     case .nil: return "nil"

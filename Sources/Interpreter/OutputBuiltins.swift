@@ -3,9 +3,9 @@ import Foundation
 import LatentLang
 
 extension Builtins {
-  /// The most faces one sweep strip or grid may hold.
+  /// The maximum number of faces in one sweep strip or grid.
   static let maximumSheetFaces = 256
-  /// The most frames one morph may write.
+  /// The maximum number of frames one morph writes.
   static let maximumMorphFrames = 1000
   /// How many latents go to the decoder at once.
   static let decodeBatchSize = 32
@@ -93,6 +93,10 @@ extension Builtins {
     }
     let steps = try arguments.wholeNumber(1, "steps", in: 1...maximumMorphFrames)
     let prefix = try arguments.string(2, "prefix")
+    guard !prefix.isEmpty else {
+      throw ScriptError(
+        "'prefix' in \(arguments.signature) must not be empty; write a name such as 'morph'")
+    }
     let lowercased = prefix.lowercased()
     guard !lowercased.hasSuffix(".png"), !lowercased.hasSuffix(".gif") else {
       throw ScriptError(
@@ -157,7 +161,7 @@ extension Builtins {
     return images
   }
 
-  /// Writes a PNG with the facesh text chunks and tells the sink.
+  /// Writes a PNG with the facesh text chunks and sends its path to the sink.
   static func writePNG(_ image: RGBImage, to path: String, latent: [Float]?, machine: Machine)
     throws
   {

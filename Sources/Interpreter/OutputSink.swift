@@ -1,5 +1,5 @@
-/// Where an interpreter sends what scripts print, show and save. The library never writes to
-/// standard output itself.
+/// The receiver of what scripts print, show and save. The library never writes to standard
+/// output itself.
 ///
 /// The closures run on the interpreter's evaluation thread, one at a time.
 public struct OutputSink: Sendable {

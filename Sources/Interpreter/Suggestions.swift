@@ -1,8 +1,9 @@
 /// "Did you mean" suggestions for misspelt names.
 enum Suggestions {
   /// Returns the candidate closest to `name` by edit distance, counting a swap of two
-  /// neighbouring letters as one edit, if it is close enough to be a likely typo: none for
-  /// names of 1 or 2 characters, 1 edit up to 4 characters, 2 up to 7 and 3 beyond.
+  /// neighbouring letters as one edit, if it is close enough to be a likely typo. Names of 1
+  /// or 2 characters get no suggestion; others allow 1 edit up to 4 characters, 2 up to 7
+  /// and 3 beyond.
   static func closest(to name: String, among candidates: [String]) -> String? {
     let allowed: Int
     switch name.count {
@@ -25,8 +26,8 @@ enum Suggestions {
     return best?.name
   }
 
-  /// The optimal string alignment distance: insertions, deletions, substitutions and swaps of
-  /// adjacent characters each cost 1.
+  /// Computes the optimal string alignment distance, in which insertions, deletions,
+  /// substitutions and swaps of adjacent characters each cost 1.
   static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }

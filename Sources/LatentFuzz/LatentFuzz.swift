@@ -1,7 +1,7 @@
 // A libFuzzer target over the lexer, parser and evaluator of the face language.
 //
 // docs/FUZZING.md gives the build and run commands. A plain `swift build` also builds this
-// target, and the program then says it needs the fuzzer flags.
+// target; run without the fuzzer flags, the program prints that it needs them and exits.
 import FaceRuntime
 import Foundation
 import Interpreter

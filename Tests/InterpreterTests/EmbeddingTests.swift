@@ -84,6 +84,38 @@ final class EmbeddingTests: XCTestCase {
     }
   }
 
+  func testHostFacesFromAnotherModelAreRejected() throws {
+    let (interpreter, recorder) = makeInterpreter()
+    let other = Interpreter(model: degenerateModel)
+    let foreign = try other.makeFace(latent: degenerateModel.pca.mean)
+    let sameModel = try Interpreter(model: testModel).makeFace(latent: testModel.pca.mean)
+    interpreter.register("foreign", arity: 0...0) { _ in .face(foreign) }
+    interpreter.register("sameModel", arity: 0...0) { _ in .list([.face(sameModel)]) }
+    XCTAssertEqual(
+      failure(interpreter, "foreign()")?.message,
+      "foreign returned a face or direction of another model")
+    try interpreter.evaluate("let f = sameModel()[0]\nf.pc[1] = 1σ\nprint(f.pc[1])")
+    XCTAssertEqual(recorder.lines, ["1σ"])
+  }
+
+  func testNestedEvaluateIsRejected() throws {
+    let (interpreter, _) = makeInterpreter()
+    let box = InterpreterBox(interpreter)
+    interpreter.register("nested", arity: 0...0) { _ in
+      do {
+        try box.interpreter.evaluate("1")
+        return .string("ran")
+      } catch let error as InterpreterError {
+        return .string(error.message)
+      }
+    }
+    XCTAssertEqual(
+      try interpreter.evaluate("nested()"),
+      .string(
+        "evaluate was called while another evaluation was running; an interpreter runs one "
+          + "evaluation at a time"))
+  }
+
   func testNamesInScopeForCompletion() throws {
     let (interpreter, _) = makeInterpreter()
     try interpreter.evaluate("let face1 = random(1)\naxis shirt = pc[1]\nfn helper() { }")
@@ -113,6 +145,23 @@ final class EmbeddingTests: XCTestCase {
     XCTAssertEqual(interpreter.describe(try interpreter.evaluate("lerp")), "builtin lerp(a, b, t)")
     XCTAssertEqual(interpreter.describe(.nil), "nil")
   }
+}
+
+/// Lets a host function refer to its own interpreter.
+final class InterpreterBox: @unchecked Sendable {
+  let interpreter: Interpreter
+  init(_ interpreter: Interpreter) { self.interpreter = interpreter }
+}
+
+/// Evaluates source in an existing interpreter and returns the error it throws.
+func failure(_ interpreter: Interpreter, _ source: String) -> InterpreterError? {
+  do {
+    try interpreter.evaluate(source, chunkName: "test.face")
+  } catch let error as InterpreterError {
+    return error
+  } catch {}
+  XCTFail("expected an InterpreterError")
+  return nil
 }
 
 struct HostError: Error, CustomStringConvertible {

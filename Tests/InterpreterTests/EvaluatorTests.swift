@@ -89,7 +89,7 @@ final class EvaluatorTests: XCTestCase {
       ])
   }
 
-  func testFractionalRangeValuesAreStartPlusIndexTimesStep() {
+  func testRangeValuesComputedFromIndex() {
     let lines = printed("for t in 0 to 1 step 0.1 { print(t) }")
     XCTAssertEqual(lines.count, 11)
     XCTAssertEqual(lines[3], "\(0 + 3 * 0.1)")
@@ -153,7 +153,8 @@ final class EvaluatorTests: XCTestCase {
   func testBuiltinHelpers() {
     XCTAssertEqual(
       printed(
-        "print(sqrt(16), floor(2.7), round(2.5), min(3, 1, 2), max([1, 5, 2]), type(1σ), str(1.5) + \"!\", number(\"2.5\"))"
+        "print(sqrt(16), floor(2.7), round(2.5), min(3, 1, 2), max([1, 5, 2]), type(1σ), "
+          + "str(1.5) + \"!\", number(\"2.5\"))"
       ),
       ["4 2 3 1 5 σ value 1.5! 2.5"])
   }
@@ -195,6 +196,25 @@ final class EvaluatorTests: XCTestCase {
   func testDeeplyNestedListsHitTheLimit() {
     let error = failure("let a = []\nfor i in 1 to 1000 { a = [a] }")
     XCTAssertEqual(error?.message, "lists are nested more than 256 levels deep")
+  }
+
+  func testStringAndListLimits() {
+    let options = Interpreter.Options(maximumListLength: 100, maximumStringLength: 1000)
+    XCTAssertEqual(
+      failure("let s = \"ab\"\nwhile true { s = s + s }", options: options)?.message,
+      "a string would be 1024 bytes long, more than the limit of 1000")
+    XCTAssertEqual(
+      failure("let xs = [1]\nwhile true { xs = xs + xs }", options: options)?.message,
+      "a list would have 128 elements, more than the limit of 100")
+    XCTAssertEqual(
+      failure("let xs = 0 to 1000", options: options)?.message,
+      "a list would have 1001 elements, more than the limit of 100")
+  }
+
+  func testRemainderOfWholeAndFractionalNumbers() {
+    XCTAssertEqual(
+      printed("print(7.5 % 2, -7 % -3, 7 % -3, -7 % 3, 2σ % 0.75σ, 9007199254740993 % 2)"),
+      ["1.5 -1 -2 2 0.5σ 0"])
   }
 
   func testStepLimit() {
