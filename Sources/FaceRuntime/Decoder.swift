@@ -133,7 +133,7 @@ public final class Decoder: @unchecked Sendable {
     // Large batches run through the whole network a few samples at a time, so that each
     // layer's activations stay near the cache instead of streaming hundreds of megabytes.
     let largest = shapes.map { $0.count }.max() ?? 1
-    let group = max(1, min(batch, (1 << 22) / largest))
+    let group = max(1, min(batch, (1 << 20) / largest))
     if group == batch { return decodeGroup(latents, batch: batch) }
     let dimension = architecture.latentSize
     var out = [Float]()
@@ -150,8 +150,21 @@ public final class Decoder: @unchecked Sendable {
     var activation = Activation(
       shape: shapes[0], batch: batch,
       data: transpose(latents, rows: batch, columns: architecture.latentSize))
-    for layer in layers {
-      activation = layer.forward(activation, training: false)
+    var index = 0
+    while index < layers.count {
+      let layer = layers[index]
+      let next = index + 1 < layers.count ? layers[index + 1] as? ActivationLayer : nil
+      if let convolution = layer as? ConvTransposeLayer, let next {
+        // A transposed convolution followed by an activation runs as one pass.
+        activation = convolution.forward(activation, training: false, fusing: next.kind)
+        index += 2
+      } else if let elementwise = layer as? ActivationLayer {
+        elementwise.applyInPlace(&activation)
+        index += 1
+      } else {
+        activation = layer.forward(activation, training: false)
+        index += 1
+      }
     }
     return sampleMajor(activation)
   }

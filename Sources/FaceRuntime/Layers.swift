@@ -261,6 +261,14 @@ final class ConvTransposeLayer: Layer {
   }
 
   func forward(_ input: Activation, training: Bool) -> Activation {
+    forward(input, training: training, fusing: nil)
+  }
+
+  /// Runs the layer and, when `activation` is given, applies it to each output plane while
+  /// the plane is still in cache.
+  func forward(_ input: Activation, training: Bool, fusing activation: ActivationLayer.Kind?)
+    -> Activation
+  {
     let batch = input.batch
     let (height, width) = (input.shape.height, input.shape.width)
     let outShape = outputShapeFor(input.shape)
@@ -300,6 +308,7 @@ final class ConvTransposeLayer: Layer {
             self.scatter(
               colsBase, channel: k, sample: b, columns: columns, height: height, width: width,
               into: target, outHeight: outShape.height, outWidth: outShape.width)
+            if let activation { ActivationLayer.apply(activation, target, count: plane) }
           }
         }
       }
@@ -534,7 +543,7 @@ final class BatchNormLayer: Layer {
 
 // MARK: - Activations
 
-/// An element-wise activation; its derivative is computed from the output alone.
+/// An element-wise activation; its derivative is computed from its input or output alone.
 final class ActivationLayer: Layer {
   enum Kind {
     case relu
@@ -550,48 +559,110 @@ final class ActivationLayer: Layer {
 
   func forward(_ input: Activation, training: Bool) -> Activation {
     var output = input
-    let count = output.data.count
-    output.data.withUnsafeMutableBufferPointer { y in
+    applyInPlace(&output)
+    return output
+  }
+
+  /// Applies the activation to a buffer the caller owns, on all cores for large buffers.
+  func applyInPlace(_ activation: inout Activation) {
+    let count = activation.data.count
+    let kind = kind
+    activation.data.withUnsafeMutableBufferPointer { y in
       let base = y.baseAddress!
-      let chunks = max(1, min(8, count >> 16))
+      let chunks = max(1, min(16, count >> 14))
       let chunk = (count + chunks - 1) / chunks
-      parallelFor(chunks, work: count) { part in
+      parallelFor(chunks, work: count * 4) { part in
         let start = part * chunk
         let end = min(count, start + chunk)
         guard start < end else { return }
-        switch self.kind {
-        case .relu:
-          for i in start..<end { base[i] = max(base[i], 0) }
-        case .leakyReLU(let slope):
-          for i in start..<end where base[i] < 0 { base[i] *= slope }
-        case .sigmoid:
-          for i in start..<end { base[i] = 1 / (1 + exp(-base[i])) }
-        case .tanh:
-          for i in start..<end { base[i] = Foundation.tanh(base[i]) }
-        }
+        ActivationLayer.apply(kind, base + start, count: end - start)
       }
     }
-    return output
+  }
+
+  /// Applies `kind` to `count` values in place, eight at a time. NaN stays NaN.
+  static func apply(_ kind: Kind, _ values: UnsafeMutablePointer<Float>, count: Int) {
+    let vectors = count / 8
+    let raw = UnsafeMutableRawPointer(values)
+    for v in 0..<vectors {
+      let x = raw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
+      raw.storeBytes(of: apply(kind, x), toByteOffset: v * 32, as: SIMD8<Float>.self)
+    }
+    let done = vectors * 8
+    if done < count {
+      var tail = SIMD8<Float>(repeating: 0)
+      for i in done..<count { tail[i - done] = values[i] }
+      let result = apply(kind, tail)
+      for i in done..<count { values[i] = result[i - done] }
+    }
+  }
+
+  @inline(__always)
+  static func apply(_ kind: Kind, _ x: SIMD8<Float>) -> SIMD8<Float> {
+    switch kind {
+    case .relu:
+      return x.replacing(with: 0, where: x .< 0)
+    case .leakyReLU(let slope):
+      return x.replacing(with: x * slope, where: x .< 0)
+    case .sigmoid:
+      let y = 1 / (1 + fastExp(-x))
+      return y.replacing(with: x, where: x .!= x)
+    case .tanh:
+      // tanh(x) = 1 − 2 / (1 + e^{2x}); the absolute error stays near float rounding.
+      let y = 1 - 2 / (1 + fastExp(2 * x))
+      return y.replacing(with: x, where: x .!= x)
+    }
   }
 
   func backward(input: Activation, output: Activation, outputGradient: Activation) -> Activation {
     var dx = outputGradient
-    dx.data.withUnsafeMutableBufferPointer { d in
-      output.data.withUnsafeBufferPointer { y in
-        switch kind {
-        case .relu:
-          for i in 0..<d.count where y[i] <= 0 { d[i] = 0 }
-        case .leakyReLU(let slope):
-          input.data.withUnsafeBufferPointer { x in
-            for i in 0..<d.count where x[i] < 0 { d[i] *= slope }
+    let count = dx.data.count
+    let kind = kind
+    dx.data.withUnsafeMutableBufferPointer { dPointer in
+      output.data.withUnsafeBufferPointer { yPointer in
+        input.data.withUnsafeBufferPointer { xPointer in
+          let (d, y, x) = (dPointer.baseAddress!, yPointer.baseAddress!, xPointer.baseAddress!)
+          let chunks = max(1, min(16, count >> 14))
+          let chunk = (count + chunks - 1) / chunks
+          parallelFor(chunks, work: count * 4) { part in
+            let start = part * chunk
+            let end = min(count, start + chunk)
+            guard start < end else { return }
+            switch kind {
+            case .relu:
+              for i in start..<end where y[i] <= 0 { d[i] = 0 }
+            case .leakyReLU(let slope):
+              for i in start..<end where x[i] < 0 { d[i] *= slope }
+            case .sigmoid:
+              for i in start..<end { d[i] *= y[i] * (1 - y[i]) }
+            case .tanh:
+              for i in start..<end { d[i] *= 1 - y[i] * y[i] }
+            }
           }
-        case .sigmoid:
-          for i in 0..<d.count { d[i] *= y[i] * (1 - y[i]) }
-        case .tanh:
-          for i in 0..<d.count { d[i] *= 1 - y[i] * y[i] }
         }
       }
     }
     return dx
   }
+}
+
+/// e^x for eight floats: x = n·ln 2 + r with |r| ≤ ln 2 / 2, a degree-7 polynomial for e^r
+/// (Cephes' expf coefficients), then a multiply by 2^n through the exponent bits. Inputs
+/// are clamped to [−87.3, 88.3], so the result is always a finite normal number; the
+/// relative error is within a few units in the last place.
+@inline(__always)
+func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+  let clamped = x.clamped(
+    lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+  let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+  let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
+  var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+  p = p * r + 1.398_199_95e-3
+  p = p * r + 8.333_451_9e-3
+  p = p * r + 4.166_579_59e-2
+  p = p * r + 1.666_666_55e-1
+  p = p * r + 5.000_000_12e-1
+  p = p * r * r + r + 1
+  let exponent = (SIMD8<Int32>(n) &+ 127) &<< 23
+  return p * unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: exponent), to: SIMD8<Float>.self)
 }
