@@ -38,7 +38,8 @@ let package = Package(
     .testTarget(
       name: "InterpreterTests", dependencies: ["Interpreter", "LatentLang", "FaceRuntime"],
       resources: [.copy("Scripts")]),
-    .testTarget(name: "FaceshTests", dependencies: ["FaceRuntime"]),
+    // Depends on facesh so that building the tests builds the binary they run.
+    .testTarget(name: "FaceshTests", dependencies: ["FaceRuntime", "facesh"]),
     // libFuzzer entry point over the lexer, parser and evaluator; docs/FUZZING.md has the
     // build command, which adds -sanitize=fuzzer.
     .executableTarget(

@@ -1,9 +1,21 @@
 // Non-variadic wrappers around libedit's el_set and history, because Swift cannot call C
 // variadic functions. Each wrapper passes exactly the arguments its operation documents in
 // histedit.h.
+#include <signal.h>
 #include <stdio.h>
+#include <sys/select.h>
 #include <wchar.h>
 #include <histedit.h>
+
+// Waits until `fd` is readable, with the signal mask replaced by `mask` during the wait only
+// (pselect sets the mask and waits atomically). Returns pselect's result; -1 with errno EINTR
+// when a signal arrived.
+static inline int facesh_wait_readable(int fd, const sigset_t *mask) {
+  fd_set readable;
+  FD_ZERO(&readable);
+  FD_SET(fd, &readable);
+  return pselect(fd + 1, &readable, NULL, NULL, NULL, mask);
+}
 
 typedef char *(*facesh_prompt_function)(EditLine *);
 typedef unsigned char (*facesh_editor_function)(EditLine *, int);
@@ -26,6 +38,10 @@ static inline int facesh_el_set_history(EditLine *editor, History *list) {
 
 static inline int facesh_el_set_read_function(EditLine *editor, el_rfunc_t read) {
   return el_set(editor, EL_GETCFN, read);
+}
+
+static inline int facesh_el_prepare_terminal(EditLine *editor, int raw) {
+  return el_set(editor, EL_PREP_TERM, raw);
 }
 
 static inline int facesh_el_add_function(

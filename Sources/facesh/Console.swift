@@ -55,6 +55,15 @@ enum Interrupt {
 
   static func reset() { flag.pointee = 0 }
 
+  /// Keeps SIGINT away from the calling thread, so that the kernel delivers it to the main
+  /// thread, whose blocking reads it must interrupt. Call it first thing in helper threads.
+  static func blockInThisThread() {
+    var interruptOnly = sigset_t()
+    sigemptyset(&interruptOnly)
+    sigaddset(&interruptOnly, SIGINT)
+    pthread_sigmask(SIG_BLOCK, &interruptOnly, nil)
+  }
+
   /// Blocks the calling thread until the next SIGINT.
   static func wait() {
     while sem_wait(semaphore) != 0 && errno == EINTR {}

@@ -79,7 +79,7 @@ enum HelpText {
       f.pc[1] = 2σ               move it two σ along the first axis
       axis smile = pc[4]         name an axis (which one smiles depends on the model)
       f with { smile += 1σ }     a changed copy
-      sweep(f, pc[1], -3σ to 3σ step 1σ, "pc1.png")
+      sweep(f, smile, -3σ to 3σ step 1σ, "smile.png")
 
     commands:
     \(commandList)
@@ -136,7 +136,8 @@ enum HelpText {
 
   static let files = """
     save(face, "face.png")                             one face
-    sweep(face, pc[1], -3σ to 3σ step 1σ, "pc1.png")   one axis, one strip
+    sweep(face, 1, -3σ to 3σ step 1σ, "pc1.png")       one axis (a number or a name
+                                                       from `axis`), one strip
     grid(faces, columns, "grid.png")                   a contact sheet
     grid(faces, columns, "grid.png", labels)           with a label under each face
     morph(keyframes, steps, "morph")                   morph-000.png ... and morph.gif

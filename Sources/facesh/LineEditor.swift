@@ -25,6 +25,7 @@ final class LineEditor {
   /// - Parameter completer: returns the completions of the word before the cursor, given the
   ///   text of the line up to the cursor.
   init?(programName: String, completer: @escaping (String) -> Completion) {
+    LineEditor.useUTF8CharacterType()
     guard let editor = el_init(programName, stdin, stdout, stderr) else { return nil }
     guard let history = history_init() else {
       el_end(editor)
@@ -56,11 +57,25 @@ final class LineEditor {
     history_end(history)
   }
 
+  /// Sets the C library's character type from the environment, falling back to C.UTF-8.
+  ///
+  /// libedit converts the line between wide and multibyte characters with the C library,
+  /// which starts in the "C" locale and would drop every non-ASCII character, such as σ.
+  private static func useUTF8CharacterType() {
+    setlocale(LC_CTYPE, "")
+    if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" {
+      setlocale(LC_CTYPE, "C.UTF-8")
+    }
+  }
+
   /// Shows `prompt` and reads one line with editing.
   func readLine(prompt: String) -> LineInput {
     LineEditorState.setPrompt(prompt)
     LineEditorState.interrupted = false
     var count: Int32 = 0
+    // Enter raw mode before libedit draws the prompt, so a Ctrl-D typed as soon as the
+    // prompt shows reaches the editor instead of the terminal's line discipline.
+    facesh_el_prepare_terminal(editor, 1)
     let text = el_gets(editor, &count)
     if LineEditorState.interrupted || Interrupt.requested {
       Interrupt.reset()
@@ -131,21 +146,42 @@ enum LineEditorState {
     return 1
   }
 
-  /// Reads one byte from standard input, retrying after signals other than SIGINT. Returns
-  /// nil at the end of input, on an error, or after Ctrl-C (which sets `interrupted`).
+  /// Reads one byte from standard input. Returns nil at the end of input, on an error, or
+  /// after Ctrl-C, which sets `interrupted`.
+  ///
+  /// SIGINT stays blocked except inside `pselect`, which unblocks it atomically. So a Ctrl-C
+  /// that arrives before the wait still ends it at once instead of being missed.
   private static func readByte() -> UInt8? {
-    var byte: UInt8 = 0
+    var interruptOnly = sigset_t()
+    sigemptyset(&interruptOnly)
+    sigaddset(&interruptOnly, SIGINT)
+    var previous = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &interruptOnly, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    var waitMask = previous
+    sigdelset(&waitMask, SIGINT)
     while true {
+      if Interrupt.requested {
+        interrupted = true
+        return nil
+      }
+      let ready = facesh_wait_readable(STDIN_FILENO, &waitMask)
+      if ready < 0 {
+        if errno == EINTR { continue }
+        return nil
+      }
+      // When a key and Ctrl-C arrive together, pselect reports the key and leaves SIGINT
+      // pending, but the key was typed after Ctrl-C and belongs to the next line.
+      var pending = sigset_t()
+      sigpending(&pending)
+      if sigismember(&pending, SIGINT) == 1 {
+        interrupted = true
+        return nil
+      }
+      var byte: UInt8 = 0
       let count = read(STDIN_FILENO, &byte, 1)
       if count == 1 { return byte }
-      if count < 0 && errno == EINTR {
-        if Interrupt.requested {
-          interrupted = true
-          errno = EINTR
-          return nil
-        }
-        continue
-      }
+      if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
       return nil
     }
   }

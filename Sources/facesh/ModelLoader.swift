@@ -22,6 +22,7 @@ final class ModelLoader: @unchecked Sendable {
     background: Bool
   ) {
     let work: @Sendable () -> Void = { [self] in
+      if background { Interrupt.blockInThisThread() }
       let outcome = Result { try ModelLoader.load(path: path, output: output, options: options, seed: seed) }
       condition.lock()
       result = outcome

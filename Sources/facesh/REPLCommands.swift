@@ -178,8 +178,8 @@ enum REPLCommands {
     return names.filter { $0.hasPrefix(namePart) && (!$0.hasPrefix(".") || namePart.hasPrefix(".")) }
       .map { name in
         var isFolder: ObjCBool = false
-        FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
-        return folderPart + name + (isFolder.boolValue ? "/" : "")
+        let exists = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
+        return folderPart + name + (exists && isFolder.boolValue ? "/" : "")
       }.sorted()
   }
 

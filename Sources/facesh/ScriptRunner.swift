@@ -127,6 +127,7 @@ final class CancelWatcher: @unchecked Sendable {
   func start() {
     Interrupt.install()
     Thread.detachNewThread { [self] in
+      Interrupt.blockInThisThread()
       while true {
         Interrupt.wait()
         lock.withLock {

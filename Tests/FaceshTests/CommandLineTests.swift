@@ -1,0 +1,149 @@
+import FaceRuntime
+import Foundation
+import XCTest
+
+/// Runs facesh without a terminal: options, exit statuses, messages and standard input.
+final class CommandLineTests: XCTestCase {
+  let model = TestModels.standard
+
+  func run(_ arguments: [String], input: String? = nil) throws -> Facesh.Run {
+    let output = try TemporaryFolder()
+    return try Facesh.run(["--model", model, "-o", output.path] + arguments, input: input)
+  }
+
+  func testEvalPrintsOutput() throws {
+    let result = try run(["-e", "print(1 + 2, \"{2 * 3}\")"])
+    XCTAssertEqual(result.status, 0)
+    XCTAssertEqual(result.output, "3 6\n")
+    XCTAssertEqual(result.error, "")
+  }
+
+  func testStandardInputRunsAsScript() throws {
+    let script = "let f = random(1)\nprint(f.pc[1] == f.pc[1])\nshow(f)\nf\nprint(\"done\")\n"
+    let result = try run([], input: script)
+    XCTAssertEqual(result.status, 0, result.error)
+    XCTAssertTrue(result.output.hasPrefix("true\nface("), result.output)
+    XCTAssertTrue(result.output.hasSuffix("done\n"), result.output)
+    XCTAssertFalse(result.output.contains("face>"), "a prompt appeared: \(result.output)")
+    XCTAssertFalse(result.output.contains("..."), "a continuation prompt appeared")
+    XCTAssertFalse(result.output.contains("\u{1B}"), "an escape code appeared: \(result.output)")
+    XCTAssertFalse(result.error.contains("\u{1B}"), "an escape code appeared on stderr")
+  }
+
+  func testDashReadsStandardInput() throws {
+    let result = try run(["-"], input: "print(\"from stdin\")")
+    XCTAssertEqual(result.status, 0)
+    XCTAssertEqual(result.output, "from stdin\n")
+  }
+
+  func testUsageErrorsExit64() throws {
+    let cases: [([String], String)] = [
+      (["--bogus"], "unknown option '--bogus'"),
+      (["--modle", "x"], "did you mean '--model'?"),
+      (["a.face", "b.face"], "one script at a time"),
+      (["-e", "1", "a.face"], "not both"),
+      (["--preview", "holograms"], "unknown preview mode 'holograms'"),
+      (["--seed", "minus one"], "--seed needs a whole number"),
+      (["--quiet", "--verbose"], "contradict"),
+      (["--output"], "needs a value"),
+    ]
+    for (arguments, message) in cases {
+      let result = try run(arguments)
+      XCTAssertEqual(result.status, 64, "\(arguments)")
+      XCTAssertTrue(result.error.contains(message), "\(arguments): \(result.error)")
+    }
+  }
+
+  func testSyntaxErrorExits65WithLocation() throws {
+    let folder = try TemporaryFolder()
+    let script = folder.path + "/broken.face"
+    try "let a = 1\nprint(a +)\n".write(toFile: script, atomically: true, encoding: .utf8)
+    let result = try run([script])
+    XCTAssertEqual(result.status, 65)
+    XCTAssertTrue(result.error.hasPrefix(script + ":2:10: error: "), result.error)
+    XCTAssertTrue(result.error.contains("print(a +)\n         ^"), result.error)
+    XCTAssertEqual(result.output, "")
+  }
+
+  func testRuntimeErrorExits70WithLocation() throws {
+    let result = try run(["-e", "print(\"before\")\nprint(1 / \"two\")"])
+    XCTAssertEqual(result.status, 70)
+    XCTAssertEqual(result.output, "before\n")
+    XCTAssertTrue(result.error.hasPrefix("<command line>:2:9: error: "), result.error)
+  }
+
+  func testWriteOutsideOutputFolderExits70() throws {
+    let result = try run(["-e", "save(random(1), \"../escape.png\")"])
+    XCTAssertEqual(result.status, 70)
+    XCTAssertTrue(result.error.contains("leaves the output folder"), result.error)
+  }
+
+  func testOutputFolderIsCreated() throws {
+    let folder = try TemporaryFolder()
+    let output = folder.path + "/new/inner"
+    let result = try Facesh.run(
+      ["--model", model, "-o", output, "-v", "-e", "save(random(2), \"face.png\")"])
+    XCTAssertEqual(result.status, 0, result.error)
+    let image = try ImageIO.read(path: output + "/face.png")
+    XCTAssertEqual(image.width, TestModels.imageSize)
+    XCTAssertTrue(result.error.contains("face.png"), "verbose names each file: \(result.error)")
+  }
+
+  func testMissingScriptExits66() throws {
+    let result = try run(["/nonexistent/script.face"])
+    XCTAssertEqual(result.status, 66)
+    XCTAssertTrue(result.error.contains("'/nonexistent/script.face': file not found"), result.error)
+  }
+
+  func testBadModelExits66() throws {
+    let folder = try TemporaryFolder()
+    let path = folder.path + "/not-a-model.safetensors"
+    try "hello".write(toFile: path, atomically: true, encoding: .utf8)
+    let result = try Facesh.run(["--model", path, "-e", "print(1)"])
+    XCTAssertEqual(result.status, 66)
+    XCTAssertTrue(result.error.contains(path), result.error)
+  }
+
+  func testSeedFunctionReturnsOption() throws {
+    XCTAssertEqual(try run(["-e", "print(seed())"]).output, "1\n")
+    XCTAssertEqual(try run(["--seed", "42", "-e", "print(seed())"]).output, "42\n")
+  }
+
+  func testHelpAndVersion() throws {
+    let help = try Facesh.run(["--help"])
+    XCTAssertEqual(help.status, 0)
+    XCTAssertTrue(help.output.contains("usage: facesh"))
+    XCTAssertTrue(help.output.contains("examples:"))
+    XCTAssertTrue(help.output.contains("--output DIR"))
+    let version = try Facesh.run(["--version"])
+    XCTAssertEqual(version.status, 0)
+    XCTAssertTrue(version.output.hasPrefix("facesh "))
+  }
+
+  func testTrainAndEvalStillDispatch() throws {
+    let train = try Facesh.run(["train", "--help"])
+    XCTAssertEqual(train.status, 0)
+    XCTAssertTrue(train.output.hasPrefix("usage: facesh train"))
+    let evaluate = try Facesh.run(["eval", "--help"])
+    XCTAssertEqual(evaluate.status, 0)
+    XCTAssertTrue(evaluate.output.hasPrefix("usage: facesh eval"))
+  }
+
+  func testInfoDescribesModel() throws {
+    let result = try Facesh.run(["info", model])
+    XCTAssertEqual(result.status, 0, result.error)
+    XCTAssertTrue(result.output.contains("16×16 pixels"), result.output)
+    XCTAssertTrue(result.output.contains("32 training faces"), result.output)
+    XCTAssertTrue(result.output.contains("16 values"), result.output)
+    XCTAssertTrue(result.output.contains("conv_transpose2d"), result.output)
+    XCTAssertTrue(result.output.contains("  pc1 "), result.output)
+    XCTAssertTrue(result.output.contains("████"), result.output)
+    XCTAssertTrue(result.output.contains("(4 more axes"), result.output)
+  }
+
+  func testInfoWithoutModelExits66() throws {
+    let result = try Facesh.run(["info", "/nonexistent/model.safetensors"])
+    XCTAssertEqual(result.status, 66)
+    XCTAssertTrue(result.error.contains("file not found"), result.error)
+  }
+}
