@@ -277,12 +277,15 @@ final class Compiler {
         return try second(machine, frame)
       }
     default:
+      // Two halves joined like the two-statement case. Calling closures held in an array
+      // would retain and release each one per call; captured closures are borrowed.
+      let middle = executors.count / 2
+      let first = sequence(Array(executors[..<middle]))
+      let second = sequence(Array(executors[middle...]))
       return { machine, frame in
-        for step in executors {
-          let flow = try step.run(machine, frame)
-          if flow != .normal { return flow }
-        }
-        return .normal
+        let flow = try first(machine, frame)
+        if flow != .normal { return flow }
+        return try second(machine, frame)
       }
     }
   }
@@ -495,14 +498,45 @@ final class Compiler {
     }
   }
 
+  /// Compiles a `while` loop. A condition that compares two operands is evaluated inline.
   func compileWhile(condition: ExpressionID, body: Block, range: SourceRange) -> Executor {
-    let test = compileCondition(condition)
+    let comparison = loopComparison(condition)
+    let test = comparison == nil ? compileCondition(condition) : { _, _ in false }
     context.loopDepth += 1
     let code = compile(body)
     context.loopDepth -= 1
     let place = location(range)
+    guard let (op, left, right, comparisonPlace) = comparison else {
+      return { machine, frame in
+        while try test(machine, frame) {
+          try locating(place) { try machine.tick() }
+          switch try code(machine, frame) {
+          case .breakLoop: return .normal
+          case .returned: return .returned
+          case .normal, .continueLoop: continue
+          }
+        }
+        return .normal
+      }
+    }
     return { machine, frame in
-      while try test(machine, frame) {
+      while true {
+        let a = try left.value(machine, frame)
+        let b = try right.value(machine, frame)
+        let holds: Bool
+        if case .number(let x) = a, case .number(let y) = b {
+          switch op {
+          case .less: holds = x < y
+          case .lessEqual: holds = x <= y
+          case .greater: holds = x > y
+          case .greaterEqual: holds = x >= y
+          case .equal: holds = x == y
+          default: holds = x != y
+          }
+        } else {
+          holds = try locating(comparisonPlace) { try Operators.test(op, a, b) }
+        }
+        if !holds { return .normal }
         try locating(place) { try machine.tick() }
         switch try code(machine, frame) {
         case .breakLoop: return .normal
@@ -510,7 +544,19 @@ final class Compiler {
         case .normal, .continueLoop: continue
         }
       }
-      return .normal
+    }
+  }
+
+  /// Returns the parts of a condition that compares two operands, or nil for other conditions.
+  func loopComparison(_ id: ExpressionID) -> (BinaryOperator, Operand, Operand, Location)? {
+    guard case .binary(let first, let rest) = tree[id], rest.count == 1 else { return nil }
+    switch rest[0].op {
+    case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
+      return (
+        rest[0].op, operand(first), operand(rest[0].operand), location(rest[0].operatorRange)
+      )
+    default:
+      return nil
     }
   }
 

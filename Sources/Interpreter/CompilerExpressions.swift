@@ -19,8 +19,13 @@ enum Operand {
   func value(_ machine: Machine, _ frame: Frame) throws -> Value {
     switch self {
     case .constant(let value): return value
-    case .local(let slot): return frame[slot]
-    case .global(let pointer): return pointer.pointee
+    case .local(let slot):
+      // Numbers are rebuilt rather than copied, which skips the general copy of a `Value`.
+      if case .number(let number) = frame[slot] { return .number(number) }
+      return frame[slot]
+    case .global(let pointer):
+      if case .number(let number) = pointer.pointee { return .number(number) }
+      return pointer.pointee
     case .code(let code): return try code(machine, frame)
     }
   }

@@ -138,6 +138,15 @@ enum Operators {
     return .number(pow(a, b))
   }
 
+  /// Evaluates any of the six comparison operators.
+  static func test(_ op: BinaryOperator, _ left: Value, _ right: Value) throws -> Bool {
+    switch op {
+    case .equal: return left == right
+    case .notEqual: return left != right
+    default: return try compare(op, left, right)
+    }
+  }
+
   static func compare(_ op: BinaryOperator, _ left: Value, _ right: Value) throws -> Bool {
     switch (left, right) {
     case (.number(let a), .number(let b)), (.sigma(let a), .sigma(let b)):

@@ -65,6 +65,33 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(printed(source), ["16", "medium"])
   }
 
+  func testWhileConditionsOfEveryKind() {
+    let source = """
+      let s = ""
+      while s != "aaa" { s = s + "a" }
+      let t = "a"
+      while t < "aaaa" { t = t + "a" }
+      let n = 0
+      let going = true
+      while going { n += 1; if n == 3 { going = false } }
+      print(s, t, n)
+      let k = 0
+      while k < 3 {
+        k += 1
+        let a = 1
+        let b = 2
+        let c = 3
+        if k == 2 { continue }
+        let d = 4
+        print(k, a + b + c + d)
+      }
+      """
+    XCTAssertEqual(printed(source), ["aaa aaaa 3", "1 10", "3 10"])
+    XCTAssertEqual(
+      failure("while 1σ < 2 { }")?.message,
+      "cannot compare a σ value with a number using '<'; write the number with σ, as in 1σ")
+  }
+
   func testForOverListsAndRanges() {
     let source = """
       let names = []
