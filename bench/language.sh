@@ -6,7 +6,9 @@
 #
 # The loops: a 10^6-iteration numeric while loop, and a 10^5-iteration loop that sets and
 # reads pc[1] of a face. The face-language versions are in Sources/latent-bench/main.swift
-# and the Python ones in bench/language_loops.py. Each time is the best of `runs` (default 5).
+# and the Python ones in bench/language_loops.py. Each time is the best of `runs` (default
+# 5), in seconds of process CPU time, which other work on the machine disturbs less than
+# wall-clock time.
 # Python runs each loop at module level, where its variables are globals as in the script,
 # and inside a function, where CPython keeps them in faster local slots.
 # Set SCRATCH to build somewhere other than .build.
