@@ -28,6 +28,7 @@ public struct InterpreterError: Error, Sendable, CustomStringConvertible {
   /// carets, ending with a newline.
   public var rendered: String { diagnostics.map { $0.rendered() }.joined() }
 
+  /// The rendered diagnostics, as `rendered` gives them.
   public var description: String { rendered }
 }
 

@@ -5,18 +5,25 @@ import FaceRuntime
 /// Values have value semantics: lists and faces are copied on write, so changing a copy never
 /// changes the original.
 public enum Value: Sendable {
+  /// No value: what a function without `return` gives.
   case `nil`
+  /// `true` or `false`.
   case bool(Bool)
+  /// A 64-bit floating-point number.
   case number(Double)
   /// A number in units of an axis's standard deviation, written `2σ` or `2sigma`.
   case sigma(Double)
+  /// A string of text.
   case string(String)
+  /// A list of values, indexed from 0.
   case list([Value])
+  /// A point in the model's latent space.
   case face(Face)
   /// The difference of two faces: an offset in latent space.
   case direction(Direction)
   /// A PCA axis, from `axis name = pc[N]`.
   case axis(Axis)
+  /// A builtin, host function or function declared with `fn`.
   case function(Function)
 
   /// The type name that messages use: `number`, `σ value`, `face` and so on.

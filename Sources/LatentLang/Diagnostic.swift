@@ -3,7 +3,9 @@
 public struct Diagnostic: Sendable, CustomStringConvertible {
   /// The seriousness of a diagnostic.
   public enum Severity: String, Sendable {
+    /// A problem that stops the chunk from compiling or running.
     case error
+    /// Extra information about an error, such as where an unclosed bracket opened.
     case note
   }
 
@@ -50,6 +52,7 @@ public struct Diagnostic: Sendable, CustomStringConvertible {
     return text
   }
 
+  /// The diagnostic as `rendered()` gives it.
   public var description: String { rendered() }
 
   /// Spaces up to the column, keeping tabs so the caret lines up, then `^` and a `~` for each
