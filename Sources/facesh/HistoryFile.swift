@@ -9,7 +9,7 @@ import Foundation
 /// lines that are not valid UTF-8 or hold a NUL are skipped. Writing goes through
 /// `AtomicFile`, after merging the entries that other sessions saved meanwhile.
 struct HistoryFile {
-  /// The most entries kept; older ones are dropped when saving.
+  /// The maximum number of entries kept. Saving drops the oldest beyond it.
   static let entryLimit = 1000
   /// Lines longer than this are skipped as damaged, in bytes.
   static let lineLimit = 1 << 20
@@ -21,7 +21,7 @@ struct HistoryFile {
   private var unsaved: [String] = []
 
   /// Returns the history path: `$XDG_STATE_HOME/facesh/history` when `XDG_STATE_HOME` is an
-  /// absolute path, else `$HOME/.local/state/facesh/history`; nil without either.
+  /// absolute path, else `$HOME/.local/state/facesh/history`. Returns nil without either.
   static func defaultPath(environment: [String: String]) -> String? {
     if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
       return state + "/facesh/history"
@@ -35,7 +35,7 @@ struct HistoryFile {
   /// Reads the history at `path`. A missing file is an empty history.
   ///
   /// - Returns: the history and, when the file exists but cannot be used, a warning that
-  ///   says why.
+  ///   gives the reason.
   static func load(path: String) -> (HistoryFile, warning: String?) {
     var file = HistoryFile(path: path)
     switch readEntries(path: path) {
@@ -115,7 +115,7 @@ struct HistoryFile {
     return text
   }
 
-  /// Why a history file could not be read.
+  /// The reason a history file could not be read.
   private struct ReadFailure: Error {
     let reason: String
   }

@@ -64,7 +64,7 @@ enum InfoCommand {
     return text
   }
 
-  /// One line per layer: number, type, settings and the output shape.
+  /// Formats one line per layer: number, type, settings and the output shape.
   static func layerTable(_ architecture: Architecture) -> String {
     let shapes = (try? architecture.shapes()) ?? []
     var rows: [(String, String, String)] = []
@@ -103,8 +103,8 @@ enum InfoCommand {
     }
   }
 
-  /// A horizontal bar per axis, scaled so the largest σ fills `barWidth` characters, with
-  /// eighth-block characters for the fraction.
+  /// Draws a horizontal bar per axis, scaled so the largest σ fills `barWidth` characters,
+  /// with eighth-block characters for the fraction.
   static func sigmaChart(_ sigma: [Float], count: Int) -> String {
     let shown = Array(sigma.prefix(count))
     let largest = Double(shown.max() ?? 0)
@@ -143,7 +143,7 @@ enum InfoCommand {
 }
 
 extension String {
-  /// The string with spaces added in front up to `width` characters.
+  /// Returns the string with spaces added in front up to `width` characters.
   func leftPadded(to width: Int) -> String {
     String(repeating: " ", count: max(0, width - count)) + self
   }

@@ -1,11 +1,11 @@
 import CEditLine
 import Foundation
 
-/// What one call to `LineEditor.readLine(prompt:)` produced.
+/// The result of one call to `LineEditor.readLine(prompt:)`.
 enum LineInput: Equatable {
   /// A line, without its line break.
   case line(String)
-  /// Ctrl-C was pressed; the half-typed line is discarded.
+  /// Ctrl-C was pressed, so the half-typed line is discarded.
   case interrupted
   /// Ctrl-D on an empty line, or the end of the input.
   case endOfInput
@@ -38,7 +38,8 @@ final class LineEditor {
     facesh_history_set_size(history, &event, Int32(HistoryFile.entryLimit))
     facesh_el_set_history(editor, history)
     facesh_el_set_editor(editor, "emacs")
-    // facesh handles SIGINT itself; libedit's handlers would re-raise it to the whole group.
+    // facesh handles SIGINT itself, because libedit's handlers would re-raise it to the whole
+    // process group.
     facesh_el_set_signal(editor, 0)
     facesh_el_set_prompt(editor, LineEditorState.promptFunction)
     facesh_el_set_read_function(editor, LineEditorState.readFunction)

@@ -51,6 +51,13 @@ final class ModelLoader: @unchecked Sendable {
     return result
   }
 
+  /// Checks cheaply, by reading only the file's header, whether `path` looks like a facesh
+  /// model, so that the REPL can report a wrong file before it shows a prompt.
+  static func looksLikeModel(_ path: String) -> Bool {
+    guard let file = try? SafetensorsFile(path: path) else { return false }
+    return file.metadata["format"] == FaceModel.formatName
+  }
+
   private static func load(
     path: String, output: ShellOutput, options: Interpreter.Options, seed: UInt64
   ) throws -> Loaded {

@@ -34,7 +34,7 @@ enum ModelLocator {
     throw NotFound(searched: places)
   }
 
-  /// The default model's possible places, in search order:
+  /// Lists the places where the default model may be, in search order:
   ///
   /// 1. `models/default.safetensors` in the executable's folder or any folder above it, which
   ///    finds the repository's model for a build under `.build/`;
@@ -62,7 +62,8 @@ enum ModelLocator {
     }
   }
 
-  /// The running executable's path with symbolic links resolved, from `/proc/self/exe`.
+  /// Returns the running executable's path with symbolic links resolved, from
+  /// `/proc/self/exe`.
   static func executablePath() -> String? {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)

@@ -6,7 +6,7 @@ import Interpreter
 /// results, keeping variables from one entry to the next.
 final class REPL {
   static let prompt = "face> "
-  /// Shown while an entry continues over several lines; as wide as `prompt`.
+  /// The prompt while an entry continues over several lines, as wide as `prompt`.
   static let continuationPrompt = "  ... "
 
   let options: ShellOptions
@@ -19,10 +19,10 @@ final class REPL {
   private var watcher: CancelWatcher?
   /// The entries that evaluated without error, in order, for `:save`.
   var transcript: [String] = []
-  /// Set by `:quit`.
+  /// Whether `:quit` ran.
   var quitRequested = false
 
-  /// Starts loading the model in the background; the prompt does not wait for it.
+  /// Starts loading the model in the background, so the prompt does not wait for it.
   init(options: ShellOptions, modelPath: String, outputFolder: String) {
     self.options = options
     self.modelPath = modelPath
@@ -38,6 +38,10 @@ final class REPL {
   /// Runs the session until Ctrl-D or `:quit`.
   func run() -> ExitCode {
     Interrupt.install()
+    if !ModelLoader.looksLikeModel(modelPath), case .failure(let error) = loader.wait() {
+      Console.error("facesh: \(error)")
+      return .badInput
+    }
     if !options.quiet {
       Console.output(
         "facesh \(ShellOptions.version): type :help for help, Tab to complete, Ctrl-D to quit\n")

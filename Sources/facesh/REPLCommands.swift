@@ -166,7 +166,7 @@ enum REPLCommands {
     return Completion(wordLength: word.count, candidates: options.filter { $0.hasPrefix(word) })
   }
 
-  /// Lists the files and folders that start with the partial path `word`; folders end
+  /// Lists the files and folders that start with the partial path `word`. Folder names end
   /// with `/`.
   static func pathCompletions(_ word: String) -> [String] {
     let folderPart = word.contains("/") ? String(word[...word.lastIndex(of: "/")!]) : ""

@@ -82,8 +82,8 @@ enum ScriptRunner {
     return (text, name)
   }
 
-  /// Returns the absolute output folder, creating it when missing; the current directory
-  /// when none is given.
+  /// Returns the absolute output folder and creates it when missing. Without a folder,
+  /// returns the current directory.
   static func prepareOutputFolder(_ folder: String?) throws -> String {
     let current = FileManager.default.currentDirectoryPath
     guard let folder else { return current }
@@ -106,8 +106,8 @@ enum ScriptRunner {
 
 /// Turns Ctrl-C into `Interpreter.cancel()` while an evaluation runs.
 ///
-/// The SIGINT handler may only do async-signal-safe work, so it posts a semaphore; this
-/// watcher thread waits on it and cancels the evaluation, if there is one.
+/// The SIGINT handler may only do async-signal-safe work, so it posts a semaphore. This
+/// watcher thread waits on it and cancels the evaluation if one is running.
 final class CancelWatcher: @unchecked Sendable {
   private let lock = NSLock()
   private let interpreter: Interpreter
@@ -117,7 +117,7 @@ final class CancelWatcher: @unchecked Sendable {
     self.interpreter = interpreter
   }
 
-  /// Whether an evaluation runs now; set around each `evaluate` call.
+  /// Whether an evaluation is running, set around each `evaluate` call.
   var isEvaluating: Bool {
     get { lock.withLock { evaluating } }
     set { lock.withLock { evaluating = newValue } }

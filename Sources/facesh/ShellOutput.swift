@@ -2,15 +2,15 @@ import FaceRuntime
 import Foundation
 import Interpreter
 
-/// Where a session's printed text, shown faces and saved files go: standard output for text
-/// and pictures, standard error for notes about saved files.
+/// The destination of a session's printed text, shown faces and saved files: standard
+/// output for text and pictures, standard error for notes about saved files.
 final class ShellOutput: @unchecked Sendable {
-  /// How faces are drawn; `off` when standard output is not a terminal. Changed by
-  /// `:preview` between evaluations only.
+  /// The way faces are drawn, `off` when standard output is not a terminal. `:preview`
+  /// changes it between evaluations only.
   var preview: PreviewMode
   /// Whether to note each saved file on standard error.
   let reportSavedFiles: Bool
-  /// Set once the model is loaded; pictures need its decoder.
+  /// The model, set once it is loaded, because pictures need its decoder.
   var model: FaceModel?
 
   init(preview: PreviewMode, reportSavedFiles: Bool) {
@@ -18,8 +18,8 @@ final class ShellOutput: @unchecked Sendable {
     self.reportSavedFiles = reportSavedFiles
   }
 
-  /// The preview mode to start with: none when standard output is not a terminal, the
-  /// detected protocol for `auto`, else the requested mode.
+  /// Returns the preview mode to start with: `off` when standard output is not a terminal,
+  /// the detected protocol for `auto`, else the requested mode.
   static func initialPreview(requested: PreviewMode) -> PreviewMode {
     guard Console.outputIsTerminal else { return .off }
     guard requested == .auto else { return requested }

@@ -3,11 +3,12 @@ import FaceRuntime
 /// A DEC sixel encoder with median-cut colour quantization.
 ///
 /// Sixel data describes an image in bands six pixels high. Each band lists, for each palette
-/// colour it uses, one character per column whose six low bits say which of the column's six
+/// colour it uses, one character per column whose six low bits mark which of the column's six
 /// pixels have that colour; `$` returns to the start of the band for the next colour and `-`
 /// moves to the next band.
 enum Sixel {
-  /// The most palette entries; terminals offer at least 256 registers, but faces need few.
+  /// The maximum number of palette entries. Faces are smooth images, and 64 colours keep
+  /// the palette and the data short.
   static let paletteLimit = 64
 
   /// Returns the sixel sequence (DCS … ST) for an image, without a trailing line break.
@@ -154,12 +155,12 @@ enum Sixel {
     return best
   }
 
-  /// The 15-bit histogram bin of a pixel: five bits each of red, green and blue.
+  /// Returns the 15-bit histogram bin of a pixel: five bits each of red, green and blue.
   private static func key(_ pixels: [UInt8], _ offset: Int) -> Int {
     Int(pixels[offset] >> 3) << 10 | Int(pixels[offset + 1] >> 3) << 5 | Int(pixels[offset + 2] >> 3)
   }
 
-  /// One channel (0 red, 1 green, 2 blue) of a histogram bin, from 0 to 31.
+  /// Returns one channel (0 red, 1 green, 2 blue) of a histogram bin, from 0 to 31.
   fileprivate static func component(_ bin: Int, _ channel: Int) -> Int {
     (bin >> (10 - 5 * channel)) & 31
   }

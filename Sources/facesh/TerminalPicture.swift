@@ -1,7 +1,7 @@
 import FaceRuntime
 import Foundation
 
-/// How the REPL shows faces in the terminal.
+/// The way the REPL shows faces in the terminal.
 enum PreviewMode: String, CaseIterable {
   /// Picks one of the others from the environment; see `TerminalPicture.detect`.
   case auto
@@ -22,7 +22,7 @@ enum TerminalPicture {
   /// The widest picture, in character cells, that `blocks` draws; wider images are scaled
   /// down.
   static let blockColumnLimit = 64
-  /// Pixel images are scaled up by a whole factor until their longer side reaches this.
+  /// The longer side, in pixels, toward which pixel images are scaled up by a whole factor.
   static let pixelSideTarget = 256
 
   /// Picks the picture protocol for a terminal from its environment variables.
@@ -99,8 +99,8 @@ enum TerminalPicture {
     return text
   }
 
-  /// The kitty graphics protocol: transmit and display PNG data (`a=T,f=100`) in chunks of
-  /// at most 4096 base64 characters, with `q=2` so that the terminal sends no reply to read.
+  /// Encodes PNG data in the kitty graphics protocol: transmit and display (`a=T,f=100`) in
+  /// chunks of at most 4096 base64 characters, with `q=2` so that the terminal sends no reply.
   static func kitty(png: [UInt8]) -> String {
     let payload = Data(png).base64EncodedString()
     var text = ""
@@ -117,7 +117,7 @@ enum TerminalPicture {
     return text + "\n"
   }
 
-  /// iTerm2's `OSC 1337 ; File=` inline image sequence.
+  /// Encodes PNG data as iTerm2's `OSC 1337 ; File=` inline image sequence.
   static func iterm(png: [UInt8]) -> String {
     let payload = Data(png).base64EncodedString()
     return "\u{1B}]1337;File=inline=1;size=\(png.count);preserveAspectRatio=1:\(payload)\u{07}\n"

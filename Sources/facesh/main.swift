@@ -14,7 +14,8 @@ func runCommand(_ body: () throws -> ExitCode) -> ExitCode {
   }
 }
 
-/// `facesh` without a subcommand: the REPL, or a script from a file, `-e` or standard input.
+/// Runs `facesh` without a subcommand: the REPL, or a script from a file, `-e` or standard
+/// input.
 func runShell(_ arguments: [String]) throws -> ExitCode {
   let options = try ShellOptions(arguments)
   if options.showHelp {

@@ -44,7 +44,7 @@ final class CommandLineTests: XCTestCase {
       (["-e", "1", "a.face"], "not both"),
       (["--preview", "holograms"], "unknown preview mode 'holograms'"),
       (["--seed", "minus one"], "--seed needs a whole number"),
-      (["--quiet", "--verbose"], "contradict"),
+      (["--quiet", "--verbose"], "cannot be used together"),
       (["--output"], "needs a value"),
     ]
     for (arguments, message) in cases {
@@ -87,6 +87,31 @@ final class CommandLineTests: XCTestCase {
     let image = try ImageIO.read(path: output + "/face.png")
     XCTAssertEqual(image.width, TestModels.imageSize)
     XCTAssertTrue(result.error.contains("face.png"), "verbose names each file: \(result.error)")
+  }
+
+  func testInterruptStopsScriptWith130() throws {
+    let output = try TemporaryFolder()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Facesh.binary)
+    process.arguments = [
+      "--model", model, "-o", output.path, "-e",
+      "print(\"started\")\nlet n = 0\nwhile true { n += 1 }",
+    ]
+    process.environment = Facesh.environment()
+    let errors = Pipe()
+    let printed = Pipe()
+    process.standardError = errors
+    process.standardOutput = printed
+    try process.run()
+    // Wait until the loop runs, so the interrupt reaches the evaluation.
+    let started = printed.fileHandleForReading.availableData
+    XCTAssertEqual(String(decoding: started, as: UTF8.self), "started\n")
+    usleep(200_000)
+    process.interrupt()
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 130)
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    XCTAssertEqual(message, "facesh: interrupted\n")
   }
 
   func testMissingScriptExits66() throws {

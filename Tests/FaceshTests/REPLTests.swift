@@ -17,7 +17,7 @@ final class REPLTests: XCTestCase {
     output = try TemporaryFolder()
   }
 
-  /// Starts the REPL with the test model, pictures off unless `arguments` say otherwise,
+  /// Starts the REPL with the test model, pictures off unless `arguments` set them,
   /// and a history file under a temporary XDG_STATE_HOME.
   func start(_ arguments: [String] = ["--preview", "off"]) throws -> PseudoTerminal {
     let environment = Facesh.environment([
@@ -151,6 +151,18 @@ final class REPLTests: XCTestCase {
     terminal.type("1" + Self.enter)
     terminal.expect("1\r\n")
     XCTAssertFalse(terminal.text.contains("error"), terminal.text)
+  }
+
+  func testWrongModelFileExitsBeforePrompt() throws {
+    let notAModel = output.path + "/notes.safetensors"
+    try "not a model".write(toFile: notAModel, atomically: true, encoding: .utf8)
+    let terminal = try PseudoTerminal(
+      executable: Facesh.binary, arguments: ["--model", notAModel],
+      environment: Facesh.environment(["TERM": "xterm-256color", "XDG_STATE_HOME": state.path]),
+      directory: output.path)
+    XCTAssertEqual(terminal.waitForExit(), 66)
+    XCTAssertTrue(terminal.text.contains(notAModel), terminal.text)
+    XCTAssertFalse(terminal.text.contains(Self.prompt), terminal.text)
   }
 
   func testCtrlDExitsWithSuccess() throws {

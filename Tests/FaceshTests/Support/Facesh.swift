@@ -22,7 +22,7 @@ enum Facesh {
     let error: String
   }
 
-  /// The environment for a child: the test process's own, without the variables that would
+  /// Returns the environment for a child: the test process's own, without the variables that would
   /// choose a model or a history file, plus `extra`.
   static func environment(_ extra: [String: String] = [:]) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment

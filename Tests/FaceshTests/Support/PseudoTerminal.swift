@@ -72,7 +72,7 @@ final class PseudoTerminal {
   /// The length of the transcript so far, to pass to `text(from:)` later.
   var position: Int { transcript.count }
 
-  /// The transcript from `position` on, as text.
+  /// Returns the transcript from `position` on, as text.
   func text(from position: Int) -> String {
     String(decoding: transcript[position...], as: UTF8.self)
   }
