@@ -8,6 +8,9 @@ public struct TrainingOptions: Sendable {
   public var batchSize: Int = 64
   public var decoderLearningRate: Float = 1e-3
   public var latentLearningRate: Float = 1e-2
+  /// Number of final epochs over which both learning rates fall geometrically to a tenth:
+  /// the k-th of these d epochs uses the rates times 0.1^(k/d). 0 keeps them constant.
+  public var decayEpochs: Int = 0
   public var seed: UInt64 = 1
   /// Standard deviation of the initial latent vectors.
   public var latentInitScale: Float = 0.1
@@ -172,7 +175,8 @@ public final class Trainer {
     }
 
     // Adam on every decoder tensor and on the whole latent table.
-    let decoderSettings = AdamSettings(learningRate: options.decoderLearningRate)
+    let factor = learningRateFactor(epoch: epoch)
+    let decoderSettings = AdamSettings(learningRate: options.decoderLearningRate * factor)
     for (parameter, state) in zip(decoder.parameters, decoderStates) {
       state.update(&parameter.value, gradient: parameter.gradient, settings: decoderSettings)
     }
@@ -184,11 +188,19 @@ public final class Trainer {
     }
     latentState.update(
       &latents, gradient: self.latentGradient,
-      settings: AdamSettings(learningRate: options.latentLearningRate))
+      settings: AdamSettings(learningRate: options.latentLearningRate * factor))
     for index in batch {
       for i in 0..<dimension { self.latentGradient[index * dimension + i] = 0 }
     }
     return loss
+  }
+
+  /// Returns the multiplier of both learning rates in `epoch` (0-based).
+  func learningRateFactor(epoch: Int) -> Float {
+    let decay = min(options.decayEpochs, options.epochs)
+    let first = options.epochs - decay
+    guard decay > 0, epoch >= first else { return 1 }
+    return pow(0.1, Float(epoch - first + 1) / Float(decay))
   }
 
   /// Returns the mean squared error of `batch` decoded from `latents` (N, D), and its
@@ -275,6 +287,7 @@ public final class Trainer {
       "batch_size": String(options.batchSize), "seed": String(options.seed),
       "decoder_lr": String(options.decoderLearningRate),
       "latent_lr": String(options.latentLearningRate),
+      "decay_epochs": String(options.decayEpochs),
       "images": String(dataset.count), "epoch_loss_sum": String(epochLossSum),
       "image_width": String(dataset.width), "image_height": String(dataset.height),
       "mirrored": dataset.mirrored ? "1" : "0",
@@ -301,14 +314,15 @@ public final class Trainer {
 
   /// Resumes a run from a checkpoint written by `writeCheckpoint(to:)`.
   ///
-  /// `epochs` may be raised to train longer than first planned; the other settings come from
-  /// the checkpoint.
+  /// `epochs` may be raised to train longer than first planned, and `decayEpochs` changed;
+  /// the other settings come from the checkpoint.
   ///
   /// - Throws: `ModelFileError` for a bad file, `TrainingError` when the checkpoint does not
   ///   match the photos.
-  public convenience init(resumingFrom path: String, dataset: TrainingDataset, epochs: Int? = nil)
-    throws
-  {
+  public convenience init(
+    resumingFrom path: String, dataset: TrainingDataset, epochs: Int? = nil,
+    decayEpochs: Int? = nil
+  ) throws {
     let file = try SafetensorsFile(path: path)
     let meta = file.metadata
     guard meta["format"] == "facesh-checkpoint" else {
@@ -328,6 +342,7 @@ public final class Trainer {
     options.seed = UInt64(try number("seed")) ?? 1
     options.decoderLearningRate = Float(try number("decoder_lr")) ?? 1e-3
     options.latentLearningRate = Float(try number("latent_lr")) ?? 1e-2
+    options.decayEpochs = decayEpochs ?? Int(meta["decay_epochs"] ?? "0") ?? 0
     guard Int(try number("images")) == dataset.count else {
       throw TrainingError(
         message: "checkpoint '\(path)' was made for \(meta["images"] ?? "?") training images, but the folder now gives \(dataset.count); resume with the same photos and options")

@@ -21,6 +21,8 @@ enum TrainCommand {
       --batch N                images per step (default 64)
       --lr X                   Adam learning rate of the decoder (default 0.001)
       --latent-lr X            Adam learning rate of the latent table (default 0.01)
+      --lr-decay-epochs N      lower both learning rates geometrically to a tenth over the
+                               last N epochs (default 0: constant rates)
       --latent-init X          standard deviation of the initial latent vectors (default 0.1)
       --seed N                 seed for initialisation and shuffling (default 1)
       --flip                   also train on every photo mirrored (doubles the images)
@@ -43,7 +45,7 @@ enum TrainCommand {
       arguments.map { $0 == "-o" ? "--output" : $0 },
       valued: [
         "--output", "--arch", "--size", "--width", "--latent", "--epochs", "--batch", "--lr",
-        "--latent-lr", "--latent-init", "--seed", "--threads", "--limit", "--checkpoint", "--checkpoint-minutes",
+        "--latent-lr", "--lr-decay-epochs", "--latent-init", "--seed", "--threads", "--limit", "--checkpoint", "--checkpoint-minutes",
         "--resume",
       ],
       switches: ["--flip"])
@@ -93,7 +95,8 @@ enum TrainCommand {
     let epochs = options.string("--epochs") == nil ? nil : try options.int("--epochs", default: 40, range: 1...100_000)
     let trainer: Trainer
     if let resume = options.string("--resume") {
-      trainer = try Trainer(resumingFrom: resume, dataset: dataset, epochs: epochs)
+      let decay = options.string("--lr-decay-epochs") == nil ? nil : try options.int("--lr-decay-epochs", default: 0, range: 0...100_000)
+      trainer = try Trainer(resumingFrom: resume, dataset: dataset, epochs: epochs, decayEpochs: decay)
       log.line("resumed \(resume) at epoch \(trainer.epoch + 1), step \(trainer.step)")
     } else {
       var settings = TrainingOptions(architecture: architecture)
@@ -101,6 +104,7 @@ enum TrainCommand {
       settings.batchSize = try options.int("--batch", default: 64, range: 1...65536)
       settings.decoderLearningRate = Float(try options.double("--lr", default: 1e-3, range: 1e-9...10))
       settings.latentLearningRate = Float(try options.double("--latent-lr", default: 1e-2, range: 1e-9...10))
+      settings.decayEpochs = try options.int("--lr-decay-epochs", default: 0, range: 0...100_000)
       settings.latentInitScale = Float(try options.double("--latent-init", default: 0.1, range: 0...100))
       settings.seed = UInt64(try options.int("--seed", default: 1, range: 0...Int.max))
       trainer = try Trainer(options: settings, dataset: dataset)
@@ -109,7 +113,7 @@ enum TrainCommand {
     let minutes = try options.double("--checkpoint-minutes", default: 5, range: 0.05...1440)
     let settings = trainer.options
     log.line(
-      "training \(settings.architecture.name) (\(settings.architecture.latentSize) latents) for \(settings.epochs) epochs, batch \(settings.batchSize), lr \(settings.decoderLearningRate), latent lr \(settings.latentLearningRate), seed \(settings.seed)")
+      "training \(settings.architecture.name) (\(settings.architecture.latentSize) latents) for \(settings.epochs) epochs, batch \(settings.batchSize), lr \(settings.decoderLearningRate), latent lr \(settings.latentLearningRate), decay over the last \(settings.decayEpochs) epochs, seed \(settings.seed)")
 
     Interrupt.install()
     let trainingStart = Date()

@@ -86,6 +86,15 @@ final class TrainerTests: XCTestCase {
     XCTAssertNotEqual(trainer.order(ofEpoch: 0), trainer.order(ofEpoch: 1))
   }
 
+  func testLearningRateDecaysOverFinalEpochs() throws {
+    var options = smallOptions(epochs: 10)
+    options.decayEpochs = 4
+    let trainer = try Trainer(options: options, dataset: TrainingDataset(images: syntheticImages(2), width: 8, height: 8))
+    XCTAssertEqual(trainer.learningRateFactor(epoch: 5), 1)
+    XCTAssertEqual(trainer.learningRateFactor(epoch: 6), pow(0.1, 0.25), accuracy: 1e-6)
+    XCTAssertEqual(trainer.learningRateFactor(epoch: 9), 0.1, accuracy: 1e-6)
+  }
+
   func testNaNLossStopsTraining() throws {
     let dataset = TrainingDataset(images: syntheticImages(4), width: 8, height: 8)
     let trainer = try Trainer(options: smallOptions(), dataset: dataset)
@@ -100,12 +109,14 @@ final class TrainerTests: XCTestCase {
 
   func testResumedRunMatchesUninterruptedRun() throws {
     let dataset = TrainingDataset(images: syntheticImages(5), width: 8, height: 8)
-    let straight = try Trainer(options: smallOptions(batch: 2, epochs: 3), dataset: dataset)
+    var options = smallOptions(batch: 2, epochs: 3)
+    options.decayEpochs = 2
+    let straight = try Trainer(options: options, dataset: dataset)
     XCTAssertEqual(try run(straight), .finished)
 
     // Stop after four steps (mid-epoch), write a checkpoint, resume from the file.
     let path = folder + "/run.checkpoint"
-    let first = try Trainer(options: smallOptions(batch: 2, epochs: 3), dataset: dataset)
+    let first = try Trainer(options: options, dataset: dataset)
     var steps = 0
     let outcome = try first.run(
       progress: { _ in steps += 1 }, checkpoint: { try first.writeCheckpoint(to: path) },
