@@ -40,6 +40,13 @@ static inline int facesh_el_set_read_function(EditLine *editor, el_rfunc_t read)
   return el_set(editor, EL_GETCFN, read);
 }
 
+// Turns off ISIG while the editor reads a line, so Ctrl-C reaches it as a key, in order with
+// the keys typed around it, instead of as SIGINT. libedit's own bindings still raise SIGTSTP
+// and SIGQUIT for Ctrl-Z and Ctrl-\.
+static inline int facesh_el_keys_not_signals(EditLine *editor) {
+  return el_set(editor, EL_SETTY, "-d", "-isig", NULL);
+}
+
 static inline int facesh_el_prepare_terminal(EditLine *editor, int raw) {
   return el_set(editor, EL_PREP_TERM, raw);
 }

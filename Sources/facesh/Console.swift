@@ -55,8 +55,9 @@ enum Interrupt {
 
   static func reset() { flag.pointee = 0 }
 
-  /// Keeps SIGINT away from the calling thread, so that the kernel delivers it to the main
-  /// thread, whose blocking reads it must interrupt. Call it first thing in helper threads.
+  /// Keeps SIGINT away from the calling thread, so that it goes to a thread whose blocking
+  /// reads it must interrupt. Call it first thing in helper threads. Threads that libraries
+  /// start, such as OpenBLAS's workers, may still receive it.
   static func blockInThisThread() {
     var interruptOnly = sigset_t()
     sigemptyset(&interruptOnly)

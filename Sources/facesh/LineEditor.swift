@@ -50,6 +50,9 @@ final class LineEditor {
       editor, "facesh-interrupt", "discard the line", LineEditorState.interruptFunction)
     facesh_el_bind(editor, "^I", "facesh-complete")
     facesh_el_bind(editor, "^C", "facesh-interrupt")
+    // SIGINT may reach any thread, such as OpenBLAS's workers, and so arrive after keys
+    // typed later; as a key, Ctrl-C stays in order.
+    facesh_el_keys_not_signals(editor)
     el_source(editor, nil)
   }
 
@@ -187,7 +190,7 @@ enum LineEditorState {
     }
   }
 
-  /// Bound to Ctrl-C for terminals where it arrives as a character instead of SIGINT.
+  /// Bound to Ctrl-C, which arrives as a key while the editor reads a line.
   static let interruptFunction: facesh_editor_function = { _, _ in
     interrupted = true
     return UInt8(CC_EOF)

@@ -130,8 +130,10 @@ final class CancelWatcher: @unchecked Sendable {
       Interrupt.blockInThisThread()
       while true {
         Interrupt.wait()
+        // A post left over from Ctrl-C at the prompt finds the flag already cleared by the
+        // line editor, so it cannot cancel the evaluation that follows.
         lock.withLock {
-          if evaluating { interpreter.cancel() }
+          if evaluating && Interrupt.requested { interpreter.cancel() }
         }
       }
     }
