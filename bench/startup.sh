@@ -48,7 +48,8 @@ for _ in range(runs):
     prompts.append(time.monotonic() - started)
     os.write(fd, b"random(1)\r")
     # The picture ends with a reset of the colours, then the next prompt follows.
-    read_until(fd, buffer, b"face> ", read_until(fd, buffer, b"\x1b[0m\r\n", after_prompt, deadline), deadline)
+    picture_end = read_until(fd, buffer, b"\x1b[0m\r\n", after_prompt, deadline)
+    read_until(fd, buffer, b"face> ", picture_end, deadline)
     faces.append(time.monotonic() - started)
     os.write(fd, b"\x04")
     os.waitpid(pid, 0)
@@ -56,7 +57,8 @@ for _ in range(runs):
 
 def summary(name, seconds):
     milliseconds = sorted(1000 * s for s in seconds)
-    print(f"{name:13} min {milliseconds[0]:6.1f} ms   median {statistics.median(milliseconds):6.1f} ms"
+    median = statistics.median(milliseconds)
+    print(f"{name:13} min {milliseconds[0]:6.1f} ms   median {median:6.1f} ms"
           f"   max {milliseconds[-1]:6.1f} ms   ({len(milliseconds)} runs)")
 
 summary("first prompt", prompts)

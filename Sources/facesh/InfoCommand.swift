@@ -57,7 +57,8 @@ enum InfoCommand {
       text += "\nmetadata\n"
       let width = shown.map(\.count).max() ?? 0
       for key in shown {
-        text += "  " + key.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+        text +=
+          "  " + key.padding(toLength: width + 2, withPad: " ", startingAt: 0)
           + (model.metadata[key] ?? "") + "\n"
       }
     }
@@ -86,17 +87,17 @@ enum InfoCommand {
 
   static func settings(_ layer: LayerSpec) -> String {
     switch layer {
-    case let .linear(input, output):
+    case .linear(let input, let output):
       return "\(input) → \(output)"
-    case let .convTranspose2d(input, output, kernel, stride, padding):
+    case .convTranspose2d(let input, let output, let kernel, let stride, let padding):
       return
         "\(input) → \(output), kernel \(kernel.0)×\(kernel.1), stride \(stride.0)×\(stride.1), "
         + "padding \(padding.0)×\(padding.1)"
-    case let .batchNorm(channels, epsilon):
+    case .batchNorm(let channels, let epsilon):
       return "\(channels) channels, ε \(epsilon)"
-    case let .reshape(channels, height, width):
+    case .reshape(let channels, let height, let width):
       return "to \(channels)×\(height)×\(width)"
-    case let .leakyReLU(slope):
+    case .leakyReLU(let slope):
       return "slope \(slope)"
     case .relu, .sigmoid, .tanh:
       return ""
@@ -112,14 +113,16 @@ enum InfoCommand {
     var text = ""
     for (index, value) in shown.enumerated() {
       let label = "pc\(index + 1)".padding(toLength: labelWidth, withPad: " ", startingAt: 0)
-      let eighths = largest > 0 ? Int((Double(value) / largest * Double(barWidth * 8)).rounded()) : 0
+      let eighths =
+        largest > 0 ? Int((Double(value) / largest * Double(barWidth * 8)).rounded()) : 0
       let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"][eighths % 8]
       let bar = String(repeating: "█", count: eighths / 8) + partial
       text += "  \(label)  " + String(format: "%7.3f", Double(value)) + "  \(bar)\n"
     }
     if sigma.count > shown.count {
       let spanned = sigma.filter { $0 > 0 }.count
-      text += "  (\(sigma.count - shown.count) more axes; \(spanned) of \(sigma.count) have σ > 0)\n"
+      text +=
+        "  (\(sigma.count - shown.count) more axes; \(spanned) of \(sigma.count) have σ > 0)\n"
     }
     return text
   }

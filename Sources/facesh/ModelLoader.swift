@@ -23,7 +23,9 @@ final class ModelLoader: @unchecked Sendable {
   ) {
     let work: @Sendable () -> Void = { [self] in
       if background { Interrupt.blockInThisThread() }
-      let outcome = Result { try ModelLoader.load(path: path, output: output, options: options, seed: seed) }
+      let outcome = Result {
+        try ModelLoader.load(path: path, output: output, options: options, seed: seed)
+      }
       condition.lock()
       result = outcome
       condition.broadcast()

@@ -176,7 +176,8 @@ final class REPL {
     if before.hasPrefix(":") {
       return REPLCommands.complete(before, repl: self)
     }
-    let word = String(before.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
+    let word = String(
+      before.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
     guard let first = word.first, !first.isNumber else {
       return Completion(wordLength: 0, candidates: [])
     }

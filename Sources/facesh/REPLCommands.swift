@@ -13,7 +13,8 @@ enum REPLCommands {
 
   static let all: [Command] = [
     Command(name: ":help", argument: "[TOPIC]", summary: "show help; topics are listed by :help"),
-    Command(name: ":vars", argument: "", summary: "list the variables, functions and axes defined so far"),
+    Command(
+      name: ":vars", argument: "", summary: "list the variables, functions and axes defined so far"),
     Command(name: ":model", argument: "", summary: "describe the model in use"),
     Command(name: ":load", argument: "FILE", summary: "run a script file in this session"),
     Command(
@@ -100,7 +101,8 @@ enum REPLCommands {
     }
     let path = expandTilde(argument)
     guard let data = FileManager.default.contents(atPath: path) else {
-      let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "file not found"
+      let reason =
+        FileManager.default.fileExists(atPath: path) ? "permission denied" : "file not found"
       Console.error("cannot read '\(path)': \(reason)")
       return nil
     }
@@ -144,7 +146,8 @@ enum REPLCommands {
       return
     }
     output.preview =
-      mode == .auto ? TerminalPicture.detect(environment: ProcessInfo.processInfo.environment) : mode
+      mode == .auto
+      ? TerminalPicture.detect(environment: ProcessInfo.processInfo.environment) : mode
     Console.output("preview: \(output.preview.rawValue)\n")
   }
 
@@ -175,12 +178,15 @@ enum REPLCommands {
       return []
     }
     let namePart = word.dropFirst(folderPart.count)
-    return names.filter { $0.hasPrefix(namePart) && (!$0.hasPrefix(".") || namePart.hasPrefix(".")) }
-      .map { name in
-        var isFolder: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
-        return folderPart + name + (exists && isFolder.boolValue ? "/" : "")
-      }.sorted()
+    return names.filter {
+      $0.hasPrefix(namePart) && (!$0.hasPrefix(".") || namePart.hasPrefix("."))
+    }
+    .map { name in
+      var isFolder: ObjCBool = false
+      let exists = FileManager.default.fileExists(
+        atPath: folder + "/" + name, isDirectory: &isFolder)
+      return folderPart + name + (exists && isFolder.boolValue ? "/" : "")
+    }.sorted()
   }
 
   static func expandTilde(_ path: String) -> String {

@@ -98,7 +98,8 @@ enum ScriptRunner {
     do {
       try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
     } catch {
-      throw InputError(message: "cannot create the output folder '\(folder)': \(error.localizedDescription)")
+      throw InputError(
+        message: "cannot create the output folder '\(folder)': \(error.localizedDescription)")
     }
     return absolute
   }

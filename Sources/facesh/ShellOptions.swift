@@ -80,7 +80,8 @@ struct ShellOptions {
     quiet = options.has("--quiet")
     verbose = options.has("--verbose")
     if quiet && verbose {
-      throw UsageError(message: "--quiet and --verbose cannot be used together; give only one of them")
+      throw UsageError(
+        message: "--quiet and --verbose cannot be used together; give only one of them")
     }
     useHistory = !options.has("--no-history")
     modelPath = options.string("--model")

@@ -47,7 +47,8 @@ final class ShellOutput: @unchecked Sendable {
     guard preview != .off, preview != .auto, let model else { return }
     let image = model.decode(face.latent)
     Console.output(
-      TerminalPicture.render(image, mode: preview, terminalColumns: LineEditorState.terminalWidth()))
+      TerminalPicture.render(image, mode: preview, terminalColumns: LineEditorState.terminalWidth())
+    )
   }
 
   /// Shortens a path inside the current directory to a relative one.

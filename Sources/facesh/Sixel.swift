@@ -139,7 +139,9 @@ enum Sixel {
   }
 
   private static func closest(_ bin: Int, in palette: [(UInt8, UInt8, UInt8)]) -> Int {
-    let (r, g, b) = (component(bin, 0) * 255 / 31, component(bin, 1) * 255 / 31, component(bin, 2) * 255 / 31)
+    let (r, g, b) = (
+      component(bin, 0) * 255 / 31, component(bin, 1) * 255 / 31, component(bin, 2) * 255 / 31
+    )
     var best = 0
     var bestDistance = Int.max
     for (index, colour) in palette.enumerated() {
@@ -157,7 +159,8 @@ enum Sixel {
 
   /// Returns the 15-bit histogram bin of a pixel: five bits each of red, green and blue.
   private static func key(_ pixels: [UInt8], _ offset: Int) -> Int {
-    Int(pixels[offset] >> 3) << 10 | Int(pixels[offset + 1] >> 3) << 5 | Int(pixels[offset + 2] >> 3)
+    Int(pixels[offset] >> 3) << 10 | Int(pixels[offset + 1] >> 3) << 5
+      | Int(pixels[offset + 2] >> 3)
   }
 
   /// Returns one channel (0 red, 1 green, 2 blue) of a histogram bin, from 0 to 31.

@@ -89,7 +89,8 @@ enum TerminalPicture {
         let lower = top + 1 < picture.height ? upper + picture.width * 3 : upper
         let key = (colourKey(picture.pixels, upper), colourKey(picture.pixels, lower))
         if previous.map({ $0 != key }) ?? true {
-          text += "\u{1B}[38;2;\(rgb(picture.pixels, upper))m\u{1B}[48;2;\(rgb(picture.pixels, lower))m"
+          text +=
+            "\u{1B}[38;2;\(rgb(picture.pixels, upper))m\u{1B}[48;2;\(rgb(picture.pixels, lower))m"
           previous = key
         }
         text += "▀"
@@ -107,7 +108,8 @@ enum TerminalPicture {
     var start = payload.startIndex
     var first = true
     while start < payload.endIndex {
-      let end = payload.index(start, offsetBy: 4096, limitedBy: payload.endIndex) ?? payload.endIndex
+      let end =
+        payload.index(start, offsetBy: 4096, limitedBy: payload.endIndex) ?? payload.endIndex
       let more = end < payload.endIndex ? 1 : 0
       let keys = first ? "a=T,f=100,q=2,m=\(more)" : "m=\(more)"
       text += "\u{1B}_G\(keys);\(payload[start..<end])\u{1B}\\"

@@ -10,7 +10,8 @@ final class ExampleTests: XCTestCase {
   func runExample(_ name: String, arguments: [String] = []) throws -> TemporaryFolder {
     let output = try TemporaryFolder()
     let script = repositoryRoot + "/examples/" + name
-    let run = try Facesh.run(["--model", TestModels.standard, "-o", output.path] + arguments + [script])
+    let run = try Facesh.run(
+      ["--model", TestModels.standard, "-o", output.path] + arguments + [script])
     XCTAssertEqual(run.status, 0, "\(name) failed:\n\(run.error)")
     XCTAssertEqual(run.error, "", name)
     return output

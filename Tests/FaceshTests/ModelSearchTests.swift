@@ -36,7 +36,8 @@ final class ModelSearchTests: XCTestCase {
     let root = try TemporaryFolder()
     let binary = try placeBinary(in: root.path, at: "prefix/bin/facesh")
     try placeModel(in: root.path, at: "prefix/share/facesh/default.safetensors")
-    let result = try Facesh.run(["-e", "print(\"found\")"], directory: root.path, executable: binary)
+    let result = try Facesh.run(
+      ["-e", "print(\"found\")"], directory: root.path, executable: binary)
     XCTAssertEqual(result.status, 0, result.error)
     XCTAssertEqual(result.output, "found\n")
   }

@@ -69,8 +69,10 @@ enum Facesh {
       process.waitUntilExit()
       XCTFail("facesh \(arguments.joined(separator: " ")) ran longer than \(timeout) s")
     }
-    let output = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
-    let error = String(decoding: FileManager.default.contents(atPath: errorPath) ?? Data(), as: UTF8.self)
+    let output = String(
+      decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
+    let error = String(
+      decoding: FileManager.default.contents(atPath: errorPath) ?? Data(), as: UTF8.self)
     return Run(status: process.terminationStatus, output: output, error: error)
   }
 }

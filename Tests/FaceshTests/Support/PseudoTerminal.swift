@@ -32,7 +32,8 @@ final class PseudoTerminal {
     for (index, argument) in arguments.enumerated() { argv[index + 1] = strdup(argument) }
     argv[arguments.count + 1] = nil
     let pairs = environment.map { "\($0.key)=\($0.value)" }
-    let envp = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: pairs.count + 1)
+    let envp = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(
+      capacity: pairs.count + 1)
     for (index, pair) in pairs.enumerated() { envp[index] = strdup(pair) }
     envp[pairs.count] = nil
     let folder = strdup(directory)
