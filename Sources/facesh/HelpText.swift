@@ -53,6 +53,8 @@ enum HelpText {
       editDistance(nearest, name) <= 2
     {
       text += "; did you mean '\(nearest)'?"
+    } else {
+      text += "."
     }
     return text + " Topics: " + topics.map(\.name).joined(separator: ", ") + ".\n"
   }
@@ -153,7 +155,8 @@ enum HelpText {
     Up, Down   walk the history; entries of several lines come back whole
     Ctrl-C     discard the line being typed, or stop a running evaluation
     Ctrl-D     quit (on an empty line)
-    Ctrl-A, Ctrl-E, Ctrl-K, Ctrl-U, Ctrl-W   emacs editing, from libedit (~/.editrc)
+    Ctrl-A     go to the start of the line, and Ctrl-E to its end
+    others     emacs bindings from libedit, which ~/.editrc can change (see editrc(5))
 
     The history is kept in $XDG_STATE_HOME/facesh/history, or
     ~/.local/state/facesh/history without XDG_STATE_HOME.
