@@ -65,6 +65,22 @@ final class REPLTests: XCTestCase {
     XCTAssertFalse(shown.contains("▀"), "a picture appeared after :preview off: \(shown)")
   }
 
+  func testPreviewModesWriteTheirEscapes() throws {
+    let terminal = try start(["--preview", "off"])
+    let cases = [
+      ("kitty", "\u{1B}_Ga=T,f=100,q=2,"), ("iterm", "\u{1B}]1337;File=inline=1;"),
+      ("sixel", "\u{1B}Pq\"1;1;256;256"),
+    ]
+    for (mode, escape) in cases {
+      terminal.expect(Self.prompt)
+      terminal.type(":preview \(mode)" + Self.enter)
+      terminal.expect("preview: \(mode)")
+      terminal.type("random(5)" + Self.enter)
+      terminal.expect("face(pc")
+      terminal.expect(escape)
+    }
+  }
+
   func testTabCompletesNames() throws {
     let terminal = try start()
     terminal.expect(Self.prompt)

@@ -100,10 +100,16 @@ final class TemporaryFolder {
 enum TestModels {
   /// Faces are 16×16 pixels.
   static let imageSize = 16
-  /// 16 latent values, so the examples' sweep of 9 axes and named axes up to pc[6] exist.
+  /// 16 latent values, so the examples' sweep of 9 axes and named axes up to pc[9] exist.
   static let latentSize = 16
 
-  private static let folder = try! TemporaryFolder()
+  /// The folder of the models, removed when the test process exits, because static
+  /// properties are never deinitialized.
+  private static let folder: TemporaryFolder = {
+    let folder = try! TemporaryFolder()
+    atexit { try? FileManager.default.removeItem(atPath: TestModels.folder.path) }
+    return folder
+  }()
 
   /// A model with 16 latent values and 32 training faces.
   static let standard: String = {
