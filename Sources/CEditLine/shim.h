@@ -68,6 +68,6 @@ static inline int facesh_history_enter(History *list, HistEvent *event, const ch
   return history(list, event, H_ENTER, entry);
 }
 
-static inline int facesh_history_clear(History *list, HistEvent *event) {
-  return history(list, event, H_CLEAR);
+static inline int facesh_history_set_unique(History *list, HistEvent *event, int unique) {
+  return history(list, event, H_SETUNIQUE, unique);
 }

@@ -36,6 +36,8 @@ final class LineEditor {
     LineEditorState.completer = completer
     var event = HistEvent()
     facesh_history_set_size(history, &event, Int32(HistoryFile.entryLimit))
+    // Like the history file, skip an entry that repeats the one before it.
+    facesh_history_set_unique(history, &event, 1)
     facesh_el_set_history(editor, history)
     facesh_el_set_editor(editor, "emacs")
     // facesh handles SIGINT itself, because libedit's handlers would re-raise it to the whole
