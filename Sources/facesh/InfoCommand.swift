@@ -4,7 +4,7 @@ import Foundation
 /// `facesh info [MODEL]`: what a model file contains, for a person deciding whether to use it.
 enum InfoCommand {
   static let usage = """
-    usage: facesh info [MODEL.safetensors] [--axes N]
+    usage: facesh info [MODEL.safetensors | --model MODEL.safetensors] [--axes N]
 
     Shows a model's decoder layers, image size, latent size, number of training faces and
     the σ of its top PCA axes as a bar chart. Without MODEL it describes the model that
@@ -22,13 +22,15 @@ enum InfoCommand {
       Console.output(usage + "\n")
       return .success
     }
-    let options = try OptionParser(arguments, valued: ["--axes"], switches: [])
-    guard options.positionals.count <= 1 else {
+    let options = try OptionParser(
+      arguments.map { $0 == "-m" ? "--model" : $0 }, valued: ["--axes", "--model"], switches: [])
+    let named = options.positionals + (options.string("--model").map { [$0] } ?? [])
+    guard named.count <= 1 else {
       throw UsageError(message: "info takes at most one model file\n\n" + usage)
     }
     let axisCount = try options.int("--axes", default: 12, range: 1...4096)
     let path = try ModelLocator.locate(
-      explicit: options.positionals.first ?? explicit,
+      explicit: named.first ?? explicit,
       environment: ProcessInfo.processInfo.environment)
     let model = try FaceModel.load(path: path)
     Console.output(describe(model, path: path, axisCount: axisCount))

@@ -107,6 +107,13 @@ struct ShellOptions {
           + options.positionals.joined(separator: " "))
     }
     scriptPath = options.positionals.first
+    if let subcommand = scriptPath, ["info", "train", "eval"].contains(subcommand),
+      !FileManager.default.fileExists(atPath: subcommand)
+    {
+      throw UsageError(
+        message: "'\(subcommand)' is a subcommand and comes first, as in "
+          + "'facesh \(subcommand) --help'")
+    }
     if scriptPath != nil && source != nil {
       throw UsageError(message: "give either a script file or -e SOURCE, not both")
     }

@@ -46,6 +46,7 @@ final class CommandLineTests: XCTestCase {
       (["--seed", "minus one"], "--seed needs a whole number"),
       (["--quiet", "--verbose"], "cannot be used together"),
       (["--output"], "needs a value"),
+      (["info"], "'info' is a subcommand and comes first"),
     ]
     for (arguments, message) in cases {
       let result = try run(arguments)
@@ -164,6 +165,13 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(result.output.contains("  pc1 "), result.output)
     XCTAssertTrue(result.output.contains("████"), result.output)
     XCTAssertTrue(result.output.contains("(4 more axes"), result.output)
+  }
+
+  func testInfoTakesModelOption() throws {
+    let result = try Facesh.run(["info", "--model", model, "--axes", "3"])
+    XCTAssertEqual(result.status, 0, result.error)
+    XCTAssertTrue(result.output.contains("  pc3 "), result.output)
+    XCTAssertFalse(result.output.contains("  pc4 "), result.output)
   }
 
   func testInfoWithoutModelExits66() throws {
