@@ -17,8 +17,24 @@ public final class FaceModel: @unchecked Sendable {
   public let path: String?
   /// Extra metadata carried through from the file (for example training details).
   public let metadata: [String: String]
-  /// Hex digest identifying the model's contents (FNV-1a 64 over the file's bytes).
-  public let contentHash: String
+  /// Hex digest identifying the model's contents: FNV-1a 64 over the model file's bytes, or
+  /// over the bytes it would be written as. Computed on first use, so loading stays fast.
+  public var contentHash: String {
+    hashLock.lock()
+    defer { hashLock.unlock() }
+    if let cachedHash { return cachedHash }
+    let bytes: [UInt8]
+    if let path, let data = FileManager.default.contents(atPath: path) {
+      bytes = [UInt8](data)
+    } else {
+      bytes = SafetensorsWriter.bytesFor(
+        decoder: decoder, latents: latents, pca: pca, metadata: metadata)
+    }
+    cachedHash = FaceModel.digest(bytes)
+    return cachedHash!
+  }
+  private var cachedHash: String?
+  private let hashLock = NSLock()
 
   /// Creates a model from its parts.
   public init(
@@ -32,8 +48,7 @@ public final class FaceModel: @unchecked Sendable {
     self.pca = pca
     self.metadata = metadata
     self.path = path
-    self.contentHash = contentHash ?? FaceModel.digest(SafetensorsWriter.bytesFor(
-      decoder: decoder, latents: latents, pca: pca, metadata: metadata))
+    self.cachedHash = contentHash
   }
 
   public var architecture: Architecture { decoder.architecture }
@@ -135,10 +150,9 @@ public final class FaceModel: @unchecked Sendable {
     let axes = (0..<dimension).map { Array(axesFlat[($0 * dimension)..<(($0 + 1) * dimension)]) }
     var metadata = file.metadata
     metadata["architecture"] = nil
-    let hash = try digest(ofFile: path)
     return FaceModel(
       decoder: decoder, latents: latents, pca: PCABasis(mean: mean, axes: axes, sigma: sigma),
-      metadata: metadata, path: path, contentHash: hash)
+      metadata: metadata, path: path)
   }
 
   /// Writes the model atomically (temporary file, then rename).
@@ -185,13 +199,6 @@ public final class FaceModel: @unchecked Sendable {
       hash &*= 0x100_0000_01b3
     }
     return String(format: "%016llx", hash)
-  }
-
-  static func digest(ofFile path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ModelFileError(path: path, reason: "cannot read the file")
-    }
-    return digest([UInt8](data))
   }
 }
 
