@@ -236,6 +236,13 @@ public final class Decoder: @unchecked Sendable {
     return transpose(gradient.data, rows: architecture.latentSize, columns: gradient.batch)
   }
 
+  /// Drops copies derived from the weights; call after changing any parameter's value.
+  func weightsChanged() {
+    for case let convolution as ConvTransposeLayer in layers {
+      convolution.transposedWeight = nil
+    }
+  }
+
   func zeroGradients() {
     for parameter in parameters { parameter.zeroGradient() }
   }

@@ -251,8 +251,9 @@ final class ConvTransposeLayer: Layer {
     }
   }
 
-  /// (K·R·S, C) copy of the weight for the forward GEMM; rebuilt when training changes it.
-  private var transposedWeight: [Float]? = nil
+  /// (K·R·S, C) copy of the weight for the forward GEMM. Training passes rebuild it, and
+  /// `Decoder.weightsChanged()` clears it after an optimizer step.
+  var transposedWeight: [Float]? = nil
 
   /// Number of samples per chunk so that the column buffer stays under `columnBufferLimit`.
   private func chunkSize(batch: Int, plane: Int) -> Int {

@@ -180,6 +180,7 @@ public final class Trainer {
     for (parameter, state) in zip(decoder.parameters, decoderStates) {
       state.update(&parameter.value, gradient: parameter.gradient, settings: decoderSettings)
     }
+    decoder.weightsChanged()
     for (row, index) in batch.enumerated() {
       batchesPerImage[index] += 1
       for i in 0..<dimension {
@@ -354,6 +355,7 @@ public final class Trainer {
       decoderStates[index].secondMoment = try file.floats("adam.\(parameter.name).v", shape: parameter.shape)
       decoderStates[index].step = Int(try file.floats("adam.\(parameter.name).step", shape: [1])[0])
     }
+    decoder.weightsChanged()
     for (index, layer) in decoder.layers.enumerated() {
       guard let norm = layer as? BatchNormLayer else { continue }
       norm.runningMean = try file.floats("decoder.\(index).running_mean", shape: [norm.channels])

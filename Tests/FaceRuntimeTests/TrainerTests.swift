@@ -76,6 +76,22 @@ final class TrainerTests: XCTestCase {
     XCTAssertEqual(afterSecond[4], start[4])
   }
 
+  func testTrainedDecoderMatchesSavedModel() throws {
+    let dataset = TrainingDataset(images: syntheticImages(4), width: 8, height: 8)
+    let trainer = try Trainer(options: smallOptions(batch: 2, epochs: 3), dataset: dataset)
+    _ = try run(trainer)
+    let model = try trainer.makeModel()
+    let path = folder + "/trained.safetensors"
+    try model.write(to: path)
+    let loaded = try FaceModel.load(path: path)
+    // The decoder used during training must decode with its final weights, as the file does.
+    XCTAssertEqual(
+      model.decoder.decode(model.latents, batch: 4), loaded.decoder.decode(loaded.latents, batch: 4))
+    XCTAssertEqual(
+      TrainingReport.meanPSNR(model: model, dataset: dataset),
+      TrainingReport.meanPSNR(model: loaded, dataset: dataset))
+  }
+
   func testEveryImageTrainsEveryEpochWithPartialBatch() throws {
     let dataset = TrainingDataset(images: syntheticImages(7), width: 8, height: 8)
     let trainer = try Trainer(options: smallOptions(batch: 3, epochs: 2), dataset: dataset)
