@@ -131,6 +131,8 @@ extension Builtins {
     }
     do {
       try GIFWriter.write(frames, to: gifPath, delayCentiseconds: delay)
+    } catch let error as FileWriteError {
+      throw ScriptError(error.description)
     } catch {
       throw ScriptError("cannot write '\(gifPath)': \(error)")
     }
@@ -174,6 +176,8 @@ extension Builtins {
     }
     do {
       try ImageIO.writePNG(image, to: path, text: text)
+    } catch let error as FileWriteError {
+      throw ScriptError(error.description)
     } catch {
       throw ScriptError("cannot write '\(path)': \(error)")
     }

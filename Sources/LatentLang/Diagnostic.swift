@@ -44,13 +44,30 @@ public struct Diagnostic: Sendable, CustomStringConvertible {
     var text = "\(file.name):\(line):\(column): \(severity.rawValue): \(message)\n"
     if line <= file.lineStarts.count {
       let source = file.lineText(line)
-      text += source + "\n" + caretLine(under: source, column: column, line: line) + "\n"
+      let caret = caretLine(under: source, column: column, line: line)
+      if source.count <= Diagnostic.maximumShownLine {
+        text += source + "\n" + caret + "\n"
+      } else {
+        // Show a window of a very long line around the caret, marking what is cut.
+        let start = max(
+          0,
+          min(column - 1 - Diagnostic.maximumShownLine / 2, source.count - Diagnostic.maximumShownLine))
+        let shownSource = String(source.dropFirst(start).prefix(Diagnostic.maximumShownLine))
+        let shownCaret = String(caret.dropFirst(start).prefix(Diagnostic.maximumShownLine))
+        let before = start > 0 ? "…" : ""
+        let after = start + shownSource.count < source.count ? "…" : ""
+        text += before + shownSource + after + "\n" + (start > 0 ? " " : "") + shownCaret + "\n"
+      }
     }
     for note in notes {
       text += note.rendered()
     }
     return text
   }
+
+  /// Longest source line, in characters, shown whole under a message; longer lines are cut
+  /// to a window of this size around the caret.
+  static let maximumShownLine = 160
 
   /// The diagnostic as `rendered()` gives it.
   public var description: String { rendered() }

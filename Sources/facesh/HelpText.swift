@@ -77,7 +77,7 @@ enum HelpText {
     its coordinates on the principal axes pc[1], pc[2], ... are measured in σ, the spread
     of the training faces along each axis, and pc[1] varies the most.
 
-      let f = random(7)          a random face, shown as a picture
+      let f = random(7)          a random face; type f alone to see it as a picture
       f.pc[1] = 2σ               move it two σ along the first axis
       axis smile = pc[4]         name an axis (which one smiles depends on the model)
       f with { smile += 1σ }     a changed copy

@@ -44,7 +44,7 @@ enum REPLCommands {
       {
         message += "; did you mean '\(nearest)'?"
       }
-      Console.error(message + " Type :help for the list of commands.")
+      Console.error(message + ". Type :help for the list of commands.")
       return nil
     }
     switch command {

@@ -21,8 +21,8 @@ struct ShellOptions {
       -o, --output DIR     folder that scripts write into, and may only write into
                            (default: the current directory)
       -e, --eval SOURCE    run SOURCE instead of a script file
-      -s, --seed N         seed of the random number generator (default: 1), so that a run
-                           with the same seed makes the same random faces
+      -s, --seed N         the value scripts read with seed() (default: 1), so one script
+                           can make different faces per run, as in random(seed() + i)
       -q, --quiet          no banner, and no 'wrote FILE' lines in the interactive session
       -v, --verbose        report the model, its load time and each file written
           --preview MODE   how the session shows faces: auto (default), kitty, iterm,
@@ -101,19 +101,19 @@ struct ShellOptions {
       }
       preview = mode
     }
-    guard options.positionals.count <= 1 else {
-      throw UsageError(
-        message: "facesh runs one script at a time, but got \(options.positionals.count): "
-          + options.positionals.joined(separator: " "))
-    }
-    scriptPath = options.positionals.first
-    if let subcommand = scriptPath, ["info", "train", "eval"].contains(subcommand),
+    if let subcommand = options.positionals.first, ["info", "train", "eval"].contains(subcommand),
       !FileManager.default.fileExists(atPath: subcommand)
     {
       throw UsageError(
-        message: "'\(subcommand)' is a subcommand and comes first, as in "
+        message: "'\(subcommand)' is a subcommand and must come before any option, as in "
           + "'facesh \(subcommand) --help'")
     }
+    guard options.positionals.count <= 1 else {
+      throw UsageError(
+        message: "only one script can run at a time, but got \(options.positionals.count): "
+          + options.positionals.joined(separator: " "))
+    }
+    scriptPath = options.positionals.first
     if scriptPath != nil && source != nil {
       throw UsageError(message: "give either a script file or -e SOURCE, not both")
     }

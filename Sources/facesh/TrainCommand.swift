@@ -22,13 +22,15 @@ enum TrainCommand {
       --lr X                   Adam learning rate of the decoder (default 0.001)
       --latent-lr X            Adam learning rate of the latent table (default 0.01)
       --lr-decay-epochs N      lower both learning rates geometrically to a tenth over the
-                               last N epochs (default 0: constant rates)
+                               last N epochs (default: an eighth of the epochs; 0 keeps
+                               the rates constant)
       --latent-init X          standard deviation of the initial latent vectors (default 0.1)
       --seed N                 seed for initialisation and shuffling (default 1)
       --flip                   also train on every photo mirrored (doubles the images)
       --threads N              worker threads (default: all cores)
       --limit N                use only the first N photos in sorted path order
-      --checkpoint PATH        checkpoint file (default MODEL.checkpoint)
+      --checkpoint PATH        checkpoint file (default: the model path plus .checkpoint);
+                               kept after training so --resume --epochs can go further
       --checkpoint-minutes X   minutes between checkpoints (default 5)
       --resume PATH            continue from a checkpoint; --epochs may raise the total
 
@@ -76,9 +78,22 @@ enum TrainCommand {
     }
     let shape = try architecture.outputShape()
 
+    // Check every number before the slow photo reading starts.
+    let epochs = options.string("--epochs") == nil ? nil : try options.int("--epochs", default: 40, range: 1...100_000)
+    let decay = options.string("--lr-decay-epochs") == nil ? nil : try options.int("--lr-decay-epochs", default: 0, range: 0...100_000)
+    var settings = TrainingOptions(architecture: architecture)
+    settings.epochs = epochs ?? 40
+    settings.decayEpochs = decay ?? settings.epochs / 8
+    settings.batchSize = try options.int("--batch", default: 64, range: 1...65536)
+    settings.decoderLearningRate = Float(try options.double("--lr", default: 1e-3, range: 1e-9...10))
+    settings.latentLearningRate = Float(try options.double("--latent-lr", default: 1e-2, range: 1e-9...10))
+    settings.latentInitScale = Float(try options.double("--latent-init", default: 0.1, range: 0...100))
+    settings.seed = UInt64(try options.int("--seed", default: 1, range: 0...Int.max))
+    let minutes = try options.double("--checkpoint-minutes", default: 5, range: 0.05...1440)
+    let limit = options.string("--limit") == nil ? nil : try options.int("--limit", default: 0, range: 1...Int(Int32.max))
+
     // Photos.
     let start = Date()
-    let limit = options.string("--limit") == nil ? nil : try options.int("--limit", default: 0, range: 1...Int(Int32.max))
     let log = ProgressLog()
     log.line("reading photos under \(folder) at \(shape.width)×\(shape.height)")
     let dataset = try TrainingDataset.load(
@@ -92,28 +107,17 @@ enum TrainCommand {
         + (dataset.mirrored ? ", \(dataset.count) training images with mirrored copies" : ""))
 
     // Trainer: new, or resumed from a checkpoint.
-    let epochs = options.string("--epochs") == nil ? nil : try options.int("--epochs", default: 40, range: 1...100_000)
     let trainer: Trainer
     if let resume = options.string("--resume") {
-      let decay = options.string("--lr-decay-epochs") == nil ? nil : try options.int("--lr-decay-epochs", default: 0, range: 0...100_000)
       trainer = try Trainer(resumingFrom: resume, dataset: dataset, epochs: epochs, decayEpochs: decay)
       log.line("resumed \(resume) at epoch \(trainer.epoch + 1), step \(trainer.step)")
     } else {
-      var settings = TrainingOptions(architecture: architecture)
-      settings.epochs = epochs ?? 40
-      settings.batchSize = try options.int("--batch", default: 64, range: 1...65536)
-      settings.decoderLearningRate = Float(try options.double("--lr", default: 1e-3, range: 1e-9...10))
-      settings.latentLearningRate = Float(try options.double("--latent-lr", default: 1e-2, range: 1e-9...10))
-      settings.decayEpochs = try options.int("--lr-decay-epochs", default: 0, range: 0...100_000)
-      settings.latentInitScale = Float(try options.double("--latent-init", default: 0.1, range: 0...100))
-      settings.seed = UInt64(try options.int("--seed", default: 1, range: 0...Int.max))
       trainer = try Trainer(options: settings, dataset: dataset)
     }
     let checkpointPath = options.string("--checkpoint") ?? output + ".checkpoint"
-    let minutes = try options.double("--checkpoint-minutes", default: 5, range: 0.05...1440)
-    let settings = trainer.options
+    let used = trainer.options
     log.line(
-      "training \(settings.architecture.name) (\(settings.architecture.latentSize) latents) for \(settings.epochs) epochs, batch \(settings.batchSize), lr \(settings.decoderLearningRate), latent lr \(settings.latentLearningRate), decay over the last \(settings.decayEpochs) epochs, seed \(settings.seed)")
+      "training \(used.architecture.name) (\(used.architecture.latentSize) latents) for \(used.epochs) epochs, batch \(used.batchSize), lr \(used.decoderLearningRate), latent lr \(used.latentLearningRate), decay over the last \(used.decayEpochs) epochs, seed \(used.seed)")
 
     Interrupt.install()
     let trainingStart = Date()

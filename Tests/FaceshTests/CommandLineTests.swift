@@ -40,13 +40,14 @@ final class CommandLineTests: XCTestCase {
     let cases: [([String], String)] = [
       (["--bogus"], "unknown option '--bogus'"),
       (["--modle", "x"], "did you mean '--model'?"),
-      (["a.face", "b.face"], "one script at a time"),
+      (["a.face", "b.face"], "only one script can run at a time, but got 2"),
       (["-e", "1", "a.face"], "not both"),
       (["--preview", "holograms"], "unknown preview mode 'holograms'"),
       (["--seed", "minus one"], "--seed needs a whole number"),
       (["--quiet", "--verbose"], "cannot be used together"),
       (["--output"], "needs a value"),
-      (["info"], "'info' is a subcommand and comes first"),
+      (["info"], "'info' is a subcommand and must come before any option"),
+      (["-q", "train", "photos", "-o", "m.safetensors"], "'train' is a subcommand and must come"),
     ]
     for (arguments, message) in cases {
       let result = try run(arguments)

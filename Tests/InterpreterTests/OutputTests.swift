@@ -134,6 +134,14 @@ final class OutputTests: XCTestCase {
     }
   }
 
+  func testSavingOverAFolderNamesThePathOnce() throws {
+    try FileManager.default.createDirectory(
+      atPath: folder + "/taken.png", withIntermediateDirectories: false)
+    let error = failure("save(mean(), \"taken.png\")", options: .init(outputFolder: folder))
+    XCTAssertEqual(error?.kind, .runtime)
+    XCTAssertEqual(error?.message, "cannot write '\(folder)/taken.png': Is a directory")
+  }
+
   func testSubfoldersInsideTheOutputFolderAreCreated() throws {
     let recorder = try run("save(mean(), \"a/./b/../c/face.png\")")
     XCTAssertEqual(recorder.saved, [folder + "/a/c/face.png"])

@@ -9,6 +9,19 @@ func renderedErrors(_ source: String) -> String {
 }
 
 final class ParserErrorTests: XCTestCase {
+  func testLongLineShowsWindowAroundCaret() {
+    // 300 terms, then an error: the source line is cut to 160 characters around the caret.
+    let source = "let x = " + String(repeating: "1+", count: 300) + "1 )"
+    let lines = renderedErrors(source).split(separator: "\n", omittingEmptySubsequences: false)
+    XCTAssertEqual(lines[0], "test.face:1:611: error: expected a line break or ';' after the statement, found ')'")
+    XCTAssertTrue(lines[1].hasPrefix("…"), String(lines[1]))
+    XCTAssertFalse(lines[1].hasSuffix("…"), "the window reaches the end of the line")
+    XCTAssertEqual(lines[1].count, 161)
+    let caret = lines[2].firstIndex(of: "^").map { lines[2].distance(from: lines[2].startIndex, to: $0) }
+    let closing = lines[1].lastIndex(of: ")").map { lines[1].distance(from: lines[1].startIndex, to: $0) }
+    XCTAssertEqual(caret, closing, "the caret must stay under the ')'")
+  }
+
   func testRenderedMessages() {
     let cases: [(String, String)] = [
       (
