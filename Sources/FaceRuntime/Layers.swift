@@ -581,37 +581,13 @@ final class ActivationLayer: Layer {
     }
   }
 
-  /// Applies `kind` to `count` values in place, eight at a time. NaN stays NaN.
+  /// Applies `kind` to `count` values in place with the C kernels. NaN stays NaN.
   static func apply(_ kind: Kind, _ values: UnsafeMutablePointer<Float>, count: Int) {
-    let vectors = count / 8
-    let raw = UnsafeMutableRawPointer(values)
-    for v in 0..<vectors {
-      let x = raw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
-      raw.storeBytes(of: apply(kind, x), toByteOffset: v * 32, as: SIMD8<Float>.self)
-    }
-    let done = vectors * 8
-    if done < count {
-      var tail = SIMD8<Float>(repeating: 0)
-      for i in done..<count { tail[i - done] = values[i] }
-      let result = apply(kind, tail)
-      for i in done..<count { values[i] = result[i - done] }
-    }
-  }
-
-  @inline(__always)
-  static func apply(_ kind: Kind, _ x: SIMD8<Float>) -> SIMD8<Float> {
     switch kind {
-    case .relu:
-      return x.replacing(with: 0, where: x .< 0)
-    case .leakyReLU(let slope):
-      return x.replacing(with: x * slope, where: x .< 0)
-    case .sigmoid:
-      let y = 1 / (1 + fastExp(-x))
-      return y.replacing(with: x, where: x .!= x)
-    case .tanh:
-      // tanh(x) = 1 − 2 / (1 + e^{2x}); the absolute error stays near float rounding.
-      let y = 1 - 2 / (1 + fastExp(2 * x))
-      return y.replacing(with: x, where: x .!= x)
+    case .relu: facesh_relu(values, count)
+    case .leakyReLU(let slope): facesh_leaky_relu(values, count, slope)
+    case .sigmoid: facesh_sigmoid(values, count)
+    case .tanh: facesh_tanh(values, count)
     }
   }
 
@@ -645,25 +621,4 @@ final class ActivationLayer: Layer {
     }
     return dx
   }
-}
-
-/// e^x for eight floats: x = n·ln 2 + r with |r| ≤ ln 2 / 2, a degree-7 polynomial for e^r
-/// (Cephes' expf coefficients), then a multiply by 2^n through the exponent bits. Inputs
-/// are clamped to [−87.3, 88.3], so the result is always a finite normal number; the
-/// relative error is within a few units in the last place.
-@inline(__always)
-func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-  let clamped = x.clamped(
-    lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
-  let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
-  let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
-  var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-  p = p * r + 1.398_199_95e-3
-  p = p * r + 8.333_451_9e-3
-  p = p * r + 4.166_579_59e-2
-  p = p * r + 1.666_666_55e-1
-  p = p * r + 5.000_000_12e-1
-  p = p * r * r + r + 1
-  let exponent = (SIMD8<Int32>(n) &+ 127) &<< 23
-  return p * unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: exponent), to: SIMD8<Float>.self)
 }

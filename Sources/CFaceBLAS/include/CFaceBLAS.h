@@ -13,4 +13,12 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
 /// megabytes that are freed and allocated again every training step stay in the heap.
 void facesh_keep_large_allocations(void);
 
+/// Element-wise activations in place over `count` floats; NaN stays NaN. Written in C so
+/// the compiler vectorizes them. The exponential is a degree-7 polynomial after range
+/// reduction (Cephes' expf coefficients) with inputs clamped to [-87.3, 88.3].
+void facesh_relu(float *values, long count);
+void facesh_leaky_relu(float *values, long count, float slope);
+void facesh_sigmoid(float *values, long count);
+void facesh_tanh(float *values, long count);
+
 #endif
