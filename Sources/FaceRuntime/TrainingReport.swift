@@ -49,15 +49,7 @@ public enum TrainingReport {
     let title = String(
       format: "loss per epoch (log scale): %.5f to %.5f over %d epochs", Double(finite.first!),
       Double(finite.last!), finite.count)
-    let label = ContactSheet.render([], columns: 1, labels: nil, title: title)
-    if label.width > 0 && label.height > 0 {
-      for y in 0..<min(label.height, top) {
-        for x in 0..<min(label.width, width) {
-          let source = (y * label.width + x) * 3
-          plot(x, y, (label.pixels[source], label.pixels[source + 1], label.pixels[source + 2]))
-        }
-      }
-    }
+    BitmapFont.draw(title, into: &image, x: left, y: 8, color: (40, 40, 40))
     return image
   }
 

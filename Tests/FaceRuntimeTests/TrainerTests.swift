@@ -181,6 +181,22 @@ final class TrainerTests: XCTestCase {
     XCTAssertTrue(dataset.skipped[0].path.hasSuffix("broken.jpg"))
   }
 
+  func testLossCurveDrawsTitleAndLine() {
+    let image = TrainingReport.lossCurve([0.05, 0.02, 0.01])
+    XCTAssertEqual(image.width, 480)
+    XCTAssertEqual(image.height, 240)
+    func isDark(_ x: Int, _ y: Int) -> Bool { image.pixels[(y * 480 + x) * 3] < 128 }
+    let titleInk = (8..<20).contains { y in (8..<300).contains { x in isDark(x, y) } }
+    XCTAssertTrue(titleInk, "the title must be drawn above the plot")
+    // The first epoch is the highest loss: top left of the plot; the last is bottom right.
+    let blue = { (x: Int, y: Int) -> Bool in
+      let i = (y * 480 + x) * 3
+      return image.pixels[i + 2] > 150 && image.pixels[i] < 100
+    }
+    XCTAssertTrue((24..<40).contains { blue(10, $0) }, "line starts near the top")
+    XCTAssertTrue((200..<236).contains { blue(469, $0) }, "line ends near the bottom")
+  }
+
   func testMissingAndEmptyFoldersAreClearErrors() throws {
     XCTAssertThrowsError(try TrainingDataset.load(folder: folder + "/nope", width: 8, height: 8)) {
       XCTAssertTrue("\($0)".contains("does not exist"), "\($0)")
