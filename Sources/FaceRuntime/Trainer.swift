@@ -62,6 +62,8 @@ public final class Trainer {
   public internal(set) var latents: [Float]
   /// Mean loss of each finished epoch.
   public private(set) var lossHistory: [Float] = []
+  /// Seconds spent in `run` so far, summed over every resumed part of the run.
+  public private(set) var trainingSeconds: Double = 0
   /// Next epoch to run, 0-based, and the next step within it.
   public private(set) var epoch = 0
   public private(set) var step = 0
@@ -126,6 +128,8 @@ public final class Trainer {
     shouldStop: () -> Bool
   ) throws -> TrainingOutcome {
     let start = Date()
+    let secondsBefore = trainingSeconds
+    defer { trainingSeconds = secondsBefore + Date().timeIntervalSince(start) }
     var lastCheckpoint = Date()
     var imagesSeen = 0
     let totalSteps = options.epochs * stepsPerEpoch
@@ -133,6 +137,7 @@ public final class Trainer {
       let order = order(ofEpoch: epoch)
       while step < stepsPerEpoch {
         if shouldStop() {
+          trainingSeconds = secondsBefore + Date().timeIntervalSince(start)
           try checkpoint()
           return .interrupted
         }
@@ -152,6 +157,7 @@ public final class Trainer {
             loss: epochLossSum / Double(step), imagesPerSecond: rate,
             secondsLeft: stepsLeft * Double(options.batchSize) / max(rate, 1e-9)))
         if Date().timeIntervalSince(lastCheckpoint) >= checkpointInterval {
+          trainingSeconds = secondsBefore + Date().timeIntervalSince(start)
           try checkpoint()
           lastCheckpoint = Date()
         }
@@ -290,6 +296,7 @@ public final class Trainer {
       "latent_lr": String(options.latentLearningRate),
       "decay_epochs": String(options.decayEpochs),
       "images": String(dataset.count), "epoch_loss_sum": String(epochLossSum),
+      "training_seconds": String(trainingSeconds),
       "image_width": String(dataset.width), "image_height": String(dataset.height),
       "mirrored": dataset.mirrored ? "1" : "0",
     ]
@@ -372,5 +379,6 @@ public final class Trainer {
     epoch = Int(try number("epoch")) ?? 0
     step = Int(try number("step")) ?? 0
     epochLossSum = Double(meta["epoch_loss_sum"] ?? "0") ?? 0
+    trainingSeconds = Double(meta["training_seconds"] ?? "0") ?? 0
   }
 }

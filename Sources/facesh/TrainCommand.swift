@@ -120,7 +120,6 @@ enum TrainCommand {
       "training \(used.architecture.name) (\(used.architecture.latentSize) latents) for \(used.epochs) epochs, batch \(used.batchSize), lr \(used.decoderLearningRate), latent lr \(used.latentLearningRate), decay over the last \(used.decayEpochs) epochs, seed \(used.seed)")
 
     Interrupt.install()
-    let trainingStart = Date()
     let outcome = try trainer.run(
       checkpointInterval: minutes * 60,
       progress: { log.progress($0) },
@@ -134,7 +133,8 @@ enum TrainCommand {
       return .interrupted
     }
     try trainer.writeCheckpoint(to: checkpointPath)
-    let trainingTime = Date().timeIntervalSince(trainingStart)
+    // Includes the time of earlier parts when the run was resumed from a checkpoint.
+    let trainingTime = trainer.trainingSeconds
 
     // The model file and the pictures beside it.
     var metadata = [

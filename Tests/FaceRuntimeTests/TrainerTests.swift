@@ -141,11 +141,15 @@ final class TrainerTests: XCTestCase {
     XCTAssertEqual(first.epoch, 1)
     XCTAssertEqual(first.step, 1)
     let resumed = try Trainer(resumingFrom: path, dataset: dataset)
+    let storedSeconds = resumed.trainingSeconds
+    XCTAssertGreaterThan(storedSeconds, 0, "the checkpoint keeps the first part's time")
     XCTAssertEqual(try run(resumed), .finished)
     XCTAssertEqual(resumed.latents, straight.latents)
     XCTAssertEqual(
       resumed.decoder.namedTensors().map { $0.values }, straight.decoder.namedTensors().map { $0.values })
     XCTAssertEqual(resumed.lossHistory, straight.lossHistory)
+    XCTAssertGreaterThan(
+      resumed.trainingSeconds, storedSeconds, "resumed time adds to the first part's")
   }
 
   func testCheckpointForOtherPhotosIsRejected() throws {
