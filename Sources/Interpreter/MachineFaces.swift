@@ -10,9 +10,14 @@ extension Machine {
       throw ScriptError("a pc index must be a whole number, got \(NumberFormat.format(number))")
     }
     guard number >= 1 && number <= Double(basis.dimension) else {
-      throw ScriptError(
+      var message =
         "pc index \(NumberFormat.format(number)) is out of range; this model has axes pc[1] "
-          + "to pc[\(basis.dimension)]")
+        + "to pc[\(basis.dimension)]"
+      let spanned = basis.sigma.filter { $0 > 0 }.count
+      if spanned < basis.dimension {
+        message += ", of which pc[1] to pc[\(spanned)] have σ > 0"
+      }
+      throw ScriptError(message)
     }
     return pcAxes[Int(number) - 1]
   }

@@ -214,6 +214,13 @@ final class FaceTests: XCTestCase {
       "pc index 0 is out of range; this model has axes pc[1] to pc[8]")
   }
 
+  func testPcIndexOutOfRangeNamesSpannedAxes() {
+    XCTAssertEqual(
+      failure("let f = random(1)\nprint(f.pc[9])", model: degenerateModel)?.message,
+      "pc index 9 is out of range; this model has axes pc[1] to pc[8], of which pc[1] to pc[3] "
+        + "have σ > 0")
+  }
+
   func testTrainingIndexOutOfRange() {
     XCTAssertEqual(
       failure("training(20)")?.message,
