@@ -78,7 +78,7 @@ public struct PCABasis: Sendable, Equatable {
     guard rows > 0, dimension > 0 else { throw PCAError(message: "cannot fit PCA to no latent vectors") }
     precondition(latents.count == rows * dimension)
     guard latents.allSatisfy({ $0.isFinite }) else {
-      throw PCAError(message: "the latent table holds NaN or infinite values")
+      throw PCAError(message: "the latent table contains NaN or infinite values; retrain with lower learning rates")
     }
     var mean = [Double](repeating: 0, count: dimension)
     for r in 0..<rows {

@@ -20,7 +20,7 @@ public struct TrainingOptions: Sendable {
   }
 }
 
-/// What the trainer reports after each step.
+/// The trainer's report after each step.
 public struct TrainingProgress: Sendable {
   public var epoch: Int
   public var epochs: Int
@@ -32,7 +32,7 @@ public struct TrainingProgress: Sendable {
   public var secondsLeft: Double
 }
 
-/// How a call to `Trainer.run` ended.
+/// The way a call to `Trainer.run` ended.
 public enum TrainingOutcome: Sendable {
   case finished
   /// Stopped on request after writing a checkpoint.
@@ -263,7 +263,7 @@ public final class Trainer {
   /// - Throws: `TrainingError` when a weight or latent is NaN or infinite.
   public func makeModel(metadata: [String: String] = [:]) throws -> FaceModel {
     for tensor in decoder.namedTensors() where !tensor.values.allSatisfy({ $0.isFinite }) {
-      throw TrainingError(message: "tensor '\(tensor.name)' holds NaN or infinite values; not writing the model")
+      throw TrainingError(message: "tensor '\(tensor.name)' contains NaN or infinite values, so the model is not written; lower the learning rates and train again")
     }
     let dimension = options.architecture.latentSize
     let pca: PCABasis
@@ -284,7 +284,7 @@ public final class Trainer {
   /// Writes everything needed to resume: weights, latents, optimizer state and position.
   /// The write is atomic, so an interrupted write leaves the previous checkpoint intact.
   ///
-  /// - Throws: `TrainingError` when the state holds NaN, or `FileWriteError`.
+  /// - Throws: `TrainingError` when the state contains NaN, or `FileWriteError`.
   public func writeCheckpoint(to path: String) throws {
     var writer = SafetensorsWriter()
     writer.metadata = [
@@ -302,7 +302,7 @@ public final class Trainer {
     ]
     for tensor in decoder.namedTensors() {
       guard tensor.values.allSatisfy({ $0.isFinite }) else {
-        throw TrainingError(message: "tensor '\(tensor.name)' holds NaN; not writing a checkpoint")
+        throw TrainingError(message: "tensor '\(tensor.name)' contains NaN, so no checkpoint is written; resume from the previous checkpoint with lower learning rates")
       }
       writer.add(tensor.name, shape: tensor.shape, values: tensor.values)
     }

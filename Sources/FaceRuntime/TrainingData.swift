@@ -33,7 +33,7 @@ public struct TrainingDataset: Sendable {
       throw TrainingDataError(message: "photo folder '\(folder)' does not exist")
     }
     guard isFolder.boolValue else {
-      throw TrainingDataError(message: "'\(folder)' is a file; give the folder that holds the photos")
+      throw TrainingDataError(message: "'\(folder)' is a file; give the folder that contains the photos")
     }
     guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
       throw TrainingDataError(message: "cannot list the folder '\(folder)'")

@@ -65,7 +65,7 @@ public struct Diagnostic: Sendable, CustomStringConvertible {
     return text
   }
 
-  /// Longest source line, in characters, shown whole under a message; longer lines are cut
+  /// Maximum length of a source line, in characters, shown whole under a message; longer lines are cut
   /// to a window of this size around the caret.
   static let maximumShownLine = 160
 

@@ -11,7 +11,7 @@ final class PCATests: XCTestCase {
     return [[a, -a, 0], [b, b, -2 * b], [c, c, c]]
   }()
 
-  /// All sign combinations of 3·u1 ± 2·u2 ± 1·u3 plus an offset: a known covariance.
+  /// Returns all sign combinations of 3·u1 ± 2·u2 ± 1·u3 plus an offset: a known covariance.
   func knownData(offset: [Double] = [1, -2, 0.5]) -> [[Float]] {
     var rows: [[Float]] = []
     for s1 in [-1.0, 1.0] {

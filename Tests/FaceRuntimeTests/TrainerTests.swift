@@ -152,6 +152,17 @@ final class TrainerTests: XCTestCase {
       resumed.trainingSeconds, storedSeconds, "resumed time adds to the first part's")
   }
 
+  func testCheckpointWithNaNWeightsIsNotWritten() throws {
+    let dataset = TrainingDataset(images: syntheticImages(3), width: 8, height: 8)
+    let trainer = try Trainer(options: smallOptions(), dataset: dataset)
+    let path = folder + "/nan.checkpoint"
+    trainer.decoder.parameters[0].value[0] = .nan
+    XCTAssertThrowsError(try trainer.writeCheckpoint(to: path)) { error in
+      XCTAssertTrue("\(error)".contains("contains NaN, so no checkpoint is written"), "\(error)")
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+  }
+
   func testCheckpointForOtherPhotosIsRejected() throws {
     let path = folder + "/run.checkpoint"
     let trainer = try Trainer(options: smallOptions(), dataset: TrainingDataset(images: syntheticImages(5), width: 8, height: 8))
