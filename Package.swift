@@ -46,6 +46,7 @@ let package = Package(
       name: "LatentFuzz", dependencies: ["LatentLang", "Interpreter", "FaceRuntime"]),
     // Times the interpreter's loops for bench/language.sh.
     .executableTarget(name: "latent-bench", dependencies: ["Interpreter", "FaceRuntime"]),
+    .executableTarget(name: "fit-bench", dependencies: ["FaceRuntime"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -212,15 +212,19 @@ public final class Decoder: @unchecked Sendable {
 
   // MARK: Training
 
-  /// Runs a training forward pass and keeps every layer's output for `backward`.
-  func forwardForTraining(_ latents: [Float], batch: Int) -> [Activation] {
+  /// Runs a forward pass and keeps every layer's output for `backward`.
+  ///
+  /// - Parameter training: true normalizes batch-normalization layers with the batch's
+  ///   statistics and updates their running ones, as training does; false uses the stored
+  ///   statistics, as decoding does, so the gradient is that of the decoder users see.
+  func forwardForTraining(_ latents: [Float], batch: Int, training: Bool = true) -> [Activation] {
     var activations = [
       Activation(
         shape: shapes[0], batch: batch,
         data: transpose(latents, rows: batch, columns: architecture.latentSize))
     ]
     for layer in layers {
-      activations.append(layer.forward(activations.last!, training: true))
+      activations.append(layer.forward(activations.last!, training: training))
     }
     return activations
   }

@@ -152,7 +152,7 @@ public enum ImageIO {
   // MARK: - Files and text chunks
 
   /// Reads a whole file, turning `errno` into a reason such as "no such file or directory".
-  private static func readFile(path: String) throws -> [UInt8] {
+  static func readFile(path: String) throws -> [UInt8] {
     let descriptor = open(path, O_RDONLY)
     guard descriptor >= 0 else {
       throw ImageFileError(path: path, reason: describeErrno(errno))

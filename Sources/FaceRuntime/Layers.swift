@@ -15,6 +15,9 @@ final class Parameter {
   let shape: [Int]
   var value: [Float]
   var gradient: [Float]
+  /// When set, backward passes skip this tensor's gradient, which saves the weight-gradient
+  /// products when only the input gradient is wanted (fitting a latent vector to a photo).
+  var frozen = false
 
   init(name: String, shape: [Int], value: [Float]) {
     precondition(shape.reduce(1, *) == value.count)
@@ -124,12 +127,14 @@ final class LinearLayer: Layer {
     let batch = input.batch
     let x = flattenedInput(input)
     let dy = outputGradient.data
-    // dW (K, C) += dy (K, B) · xᵀ (B, C)
-    gemm(
-      transposeA: false, transposeB: true, m: outputSize, n: inputSize, k: batch, dy, x,
-      &weight.gradient, beta: 1)
+    if !weight.frozen {
+      // dW (K, C) += dy (K, B) · xᵀ (B, C)
+      gemm(
+        transposeA: false, transposeB: true, m: outputSize, n: inputSize, k: batch, dy, x,
+        &weight.gradient, beta: 1)
+    }
     // db (K) += Σ_B dy
-    for k in 0..<outputSize {
+    for k in 0..<outputSize where !bias.frozen {
       var sum: Float = 0
       for j in 0..<batch { sum += dy[k * batch + j] }
       bias.gradient[k] += sum
@@ -391,12 +396,14 @@ final class ConvTransposeLayer: Layer {
         }
       }
 
-      input.data.withUnsafeBufferPointer { x in
-        // dW (C, K·R·S) += x (C, b·H·W) · dcolsᵀ (b·H·W, K·R·S)
-        gemm(
-          transposeA: false, transposeB: true, m: inputChannels, n: rows, k: columns,
-          x.baseAddress! + first * inputPlane, dcols, &weight.gradient, beta: 1,
-          lda: batch * inputPlane)
+      if !weight.frozen {
+        input.data.withUnsafeBufferPointer { x in
+          // dW (C, K·R·S) += x (C, b·H·W) · dcolsᵀ (b·H·W, K·R·S)
+          gemm(
+            transposeA: false, transposeB: true, m: inputChannels, n: rows, k: columns,
+            x.baseAddress! + first * inputPlane, dcols, &weight.gradient, beta: 1,
+            lda: batch * inputPlane)
+        }
       }
       dx.withUnsafeMutableBufferPointer { target in
         // dx (C, b·H·W) = W (C, K·R·S) · dcols (K·R·S, b·H·W)
@@ -409,7 +416,7 @@ final class ConvTransposeLayer: Layer {
 
     // db (K) += Σ over B, P, Q of dy
     outputGradient.data.withUnsafeBufferPointer { dy in
-      for k in 0..<outputChannels {
+      for k in 0..<outputChannels where !bias.frozen {
         var sum: Float = 0
         let start = k * batch * plane
         for i in start..<(start + batch * plane) { sum += dy[i] }
@@ -459,6 +466,9 @@ final class BatchNormLayer: Layer {
   /// (C) batch statistics kept from the last training forward pass for the backward pass.
   private var batchMean: [Float] = []
   private var batchInverseDeviation: [Float] = []
+  /// Whether the last forward pass normalized with the batch's statistics (training) or with
+  /// the running ones (inference); the backward pass differentiates whichever was used.
+  private var usedBatchStatistics = true
   var parameters: [Parameter] { [scale, shift] }
 
   init(
@@ -476,6 +486,7 @@ final class BatchNormLayer: Layer {
   func forward(_ input: Activation, training: Bool) -> Activation {
     let count = input.batch * input.shape.height * input.shape.width
     var output = input
+    usedBatchStatistics = training
     if training {
       batchMean = [Float](repeating: 0, count: channels)
       batchInverseDeviation = [Float](repeating: 0, count: channels)
@@ -519,6 +530,28 @@ final class BatchNormLayer: Layer {
     let count = input.batch * input.shape.height * input.shape.width
     let n = Float(count)
     var dx = outputGradient
+    if !usedBatchStatistics {
+      // With fixed statistics the layer is y = gain·x + offset per channel.
+      dx.data.withUnsafeMutableBufferPointer { d in
+        input.data.withUnsafeBufferPointer { x in
+          for c in 0..<channels {
+            let start = c * count
+            let inverse = 1 / (runningVariance[c] + epsilon).squareRoot()
+            var sumGradient: Float = 0
+            var sumGradientNormalized: Float = 0
+            for i in start..<(start + count) {
+              sumGradient += d[i]
+              sumGradientNormalized += d[i] * (x[i] - runningMean[c]) * inverse
+            }
+            if !scale.frozen { scale.gradient[c] += sumGradientNormalized }
+            if !shift.frozen { shift.gradient[c] += sumGradient }
+            let gain = scale.value[c] * inverse
+            for i in start..<(start + count) { d[i] *= gain }
+          }
+        }
+      }
+      return dx
+    }
     dx.data.withUnsafeMutableBufferPointer { d in
       input.data.withUnsafeBufferPointer { x in
         for c in 0..<channels {

@@ -4,7 +4,7 @@ import LatentLang
 /// The functions every interpreter starts with.
 enum Builtins {
   static func all() -> [String: Builtin] {
-    let list = core() + faces() + outputs()
+    let list = core() + faces() + outputs() + photos()
     return Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
   }
 

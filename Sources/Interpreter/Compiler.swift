@@ -93,6 +93,9 @@ final class Compiler {
   let knownGlobals: [String: Int]
   let builtins: [String: Builtin]
   var diagnostics: [Diagnostic] = []
+  /// The statement being compiled; builtin calls inside it record it for the files they
+  /// write.
+  var statementRange: SourceRange?
   var context = FunctionContext(parent: nil, selfBinding: nil)
   /// Top-level names this chunk declares, found before compiling anything.
   var chunkGlobals: [String: Int] = [:]
@@ -296,6 +299,9 @@ final class Compiler {
 
   func compile(_ id: StatementID, isLastTopLevel: Bool = false) -> Executor {
     let range = tree.range(of: id)
+    let enclosing = statementRange
+    statementRange = range
+    defer { statementRange = enclosing }
     switch tree[id] {
     case .expression(let expression):
       let code = compile(expression)

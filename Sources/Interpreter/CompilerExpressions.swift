@@ -424,6 +424,7 @@ extension Compiler {
     -> Evaluator
   {
     let place = location(range)
+    let statement = location(statementRange ?? range)
     if case .name(let name) = tree[callee], let builtin = builtins[name],
       refersToBuiltin(name)
     {
@@ -443,6 +444,7 @@ extension Compiler {
         var values: [Value] = []
         values.reserveCapacity(codes.count)
         for code in codes { values.append(try code.run(machine, frame)) }
+        machine.state.pointee.statement = statement
         return try locating(place) { try builtin.body(machine, values) }
       }
     }
@@ -470,6 +472,7 @@ extension Compiler {
         var values: [Value] = []
         values.reserveCapacity(codes.count)
         for code in codes { values.append(try code.run(machine, frame)) }
+        machine.state.pointee.statement = statement
         return try locating(place) {
           try builtin.checkArity(values.count)
           return try builtin.body(machine, values)

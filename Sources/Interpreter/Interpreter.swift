@@ -205,7 +205,13 @@ public final class Interpreter: @unchecked Sendable {
     globalSlots[name].map { machine.globals[$0] }
   }
 
-  /// Makes a face from a latent vector, for host functions that return faces.
+  /// Measures how far `face` lies from the model's training faces: its Mahalanobis distance
+  /// from the mean face and the axes on which it is beyond all of them.
+  public func typicality(of face: Face) -> Typicality {
+    machine.trainingFaces.typicality(of: face.latent)
+  }
+
+    /// Makes a face from a latent vector, for host functions that return faces.
   ///
   /// - Throws: `InterpreterError` of kind `.runtime` when the vector's length is not the
   ///   model's latent size.

@@ -101,6 +101,8 @@ struct MachineState {
   /// The value of the chunk's last expression statement.
   var lastValue: Value = .nil
   var currentFace: CurrentFace = .none
+  /// The statement of the builtin call running now, which saved PNGs record.
+  var statement: Location?
 }
 
 /// The state of a running interpreter: globals, limits, output and the call depth.
@@ -242,5 +244,24 @@ final class Machine {
   /// Makes a face from a latent vector of this model.
   func face(latent: [Float]) -> Face {
     Face(latent: latent, basis: basis)
+  }
+
+  private var fitterStorage: FaceFitter?
+  private var trainingFacesStorage: TrainingFaces?
+
+  /// The photo fitter, made on first use because it copies the decoder.
+  func fitter() throws -> FaceFitter {
+    if let fitterStorage { return fitterStorage }
+    let fitter = try FaceFitter(model: model)
+    fitterStorage = fitter
+    return fitter
+  }
+
+  /// The training faces in whitened coordinates, made on first use.
+  var trainingFaces: TrainingFaces {
+    if let trainingFacesStorage { return trainingFacesStorage }
+    let faces = TrainingFaces(model: model)
+    trainingFacesStorage = faces
+    return faces
   }
 }

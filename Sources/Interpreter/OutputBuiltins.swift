@@ -163,6 +163,25 @@ extension Builtins {
     return images
   }
 
+  /// The longest statement text a PNG records, in characters.
+  static let maximumStatementLength = 1000
+
+  /// Describes a statement as `file:line: text`, its lines joined into one, cut to
+  /// `maximumStatementLength` characters.
+  static func statementText(_ statement: Location) -> String {
+    let line = statement.file.location(of: statement.range.start).line
+    let source = statement.file.slice(statement.range)
+      .split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+      .joined(separator: " ")
+      .replacingOccurrences(of: "\0", with: " ")
+    var text = "\(statement.file.name):\(line): \(source)"
+    if text.count > maximumStatementLength {
+      text = String(text.prefix(maximumStatementLength - 1)) + "…"
+    }
+    return text
+  }
+
   /// Writes a PNG with the facesh text chunks and sends its path to the sink.
   static func writePNG(_ image: RGBImage, to path: String, latent: [Float]?, machine: Machine)
     throws
@@ -173,6 +192,9 @@ extension Builtins {
     ]
     if let latent {
       text.append(("facesh:latent", latent.map { "\($0)" }.joined(separator: ",")))
+    }
+    if let statement = machine.state.pointee.statement {
+      text.append(("facesh:statement", statementText(statement)))
     }
     do {
       try ImageIO.writePNG(image, to: path, text: text)

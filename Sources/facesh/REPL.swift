@@ -110,10 +110,12 @@ final class REPL {
       watcher?.isEvaluating = false
       Interrupt.reset()
     }
+    let before = loaded.interpreter.currentFace?.latent
     do {
       let value = try loaded.interpreter.evaluate(source, chunkName: chunkName)
       transcript.append(transcriptText)
       display(value, interpreter: loaded.interpreter)
+      warnIfAtypical(value: value, currentBefore: before, interpreter: loaded.interpreter)
     } catch let error as InterpreterError {
       if error.kind == .cancelled {
         Console.error("interrupted; variables keep the values they had when it stopped")
@@ -124,6 +126,23 @@ final class REPL {
       Console.error("facesh: \(error)")
     }
     return nil
+  }
+
+  /// Warns when the entry's value, or the current face it changed, lies outside the region
+  /// the training faces cover, where pictures stop looking like faces.
+  func warnIfAtypical(value: Value, currentBefore: [Float]?, interpreter: Interpreter) {
+    var faces: [Face] = []
+    if case .face(let face) = value { faces.append(face) }
+    if let current = interpreter.currentFace, current.latent != currentBefore,
+      faces.first?.latent != current.latent
+    {
+      faces.append(current)
+    }
+    for face in faces {
+      if let message = AtypicalFace.message(for: interpreter.typicality(of: face)) {
+        Console.error("warning: " + message)
+      }
+    }
   }
 
   /// Prints an entry's value: nothing for nil, the summary and the picture for a face, and

@@ -33,7 +33,36 @@ final class ShellOutput: @unchecked Sendable {
       show: { [self] face in self.show(face) },
       saved: { [self] path in
         if self.reportSavedFiles { Console.error("wrote \(ShellOutput.displayPath(path))") }
-      })
+      },
+      warning: { message in Console.error("warning: " + message) },
+      progress: { [self] report in self.progress(report) })
+  }
+
+  /// When the progress line was last drawn, in nanoseconds of uptime.
+  private var lastProgressDraw: UInt64 = 0
+  /// Whether a progress line is on screen and must be cleared.
+  private var progressShown = false
+
+  /// Draws a progress line on a terminal, at most ten times a second, and notes the outcome
+  /// of a finished task unless notes are off.
+  func progress(_ report: TaskProgress) {
+    let terminal = Console.errorIsTerminal
+    if report.finished {
+      if progressShown { Console.errorText("\r\u{1B}[K") }
+      progressShown = false
+      if reportSavedFiles { Console.error("\(report.task): \(report.detail)") }
+      return
+    }
+    guard terminal else { return }
+    let now = DispatchTime.now().uptimeNanoseconds
+    guard now - lastProgressDraw >= 100_000_000 || report.done == report.total else { return }
+    lastProgressDraw = now
+    let width = 20
+    let filled = report.total > 0 ? width * report.done / report.total : width
+    let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+    Console.errorText(
+      "\r\u{1B}[K\(report.task) [\(bar)] \(report.done)/\(report.total) \(report.detail)")
+    progressShown = true
   }
 
   /// Prints a face's summary and, when pictures are on, draws it.

@@ -1,0 +1,34 @@
+import FaceRuntime
+import Foundation
+
+/// The warning for a face outside the region the training faces cover.
+enum AtypicalFace {
+  /// How many out-of-range axes the warning names before it counts the rest.
+  static let namedAxes = 3
+
+  /// Returns the warning text without "warning: ", or nil for a face inside the region.
+  static func message(for typicality: Typicality) -> String? {
+    guard typicality.isOutside else { return nil }
+    var reasons: [String] = []
+    for excess in typicality.excesses.prefix(namedAxes) {
+      reasons.append(
+        "pc[\(excess.axis + 1)] is \(sigma(excess.value)), outside the training faces' "
+          + "\(sigma(excess.low)) to \(sigma(excess.high))")
+    }
+    if typicality.excesses.count > namedAxes {
+      reasons.append("\(typicality.excesses.count - namedAxes) more axes are out of range")
+    }
+    if typicality.distance > typicality.trainingMaximum + 1e-3 {
+      reasons.append(
+        String(
+          format: "it is %.1fσ from the mean face, further than any training face (%.1fσ)",
+          typicality.distance, typicality.trainingMaximum))
+    }
+    return "this face leaves the region the training faces cover: "
+      + reasons.joined(separator: "; ") + ". Expect a less face-like picture."
+  }
+
+  private static func sigma(_ value: Double) -> String {
+    String(format: "%+.1fσ", value).replacingOccurrences(of: "-", with: "−")
+  }
+}
