@@ -10,22 +10,23 @@ final class GradientTests: XCTestCase {
   }
 
   /// Returns the largest relative error over sampled entries of the input and parameters.
-  func check(_ makeLayer: () -> Layer, input shape: SampleShape, batch: Int, seed: UInt64)
-    -> Float
-  {
+  func check(
+    _ makeLayer: () -> Layer, input shape: SampleShape, batch: Int, seed: UInt64,
+    training: Bool = true
+  ) -> Float {
     var random = PortableRandom(seed: seed)
     let layer = makeLayer()
     let input = Activation(
       shape: shape, batch: batch, data: randomValues(shape.count * batch, &random))
-    let output = layer.forward(input, training: true)
+    let output = layer.forward(input, training: training)
     let weights = randomValues(output.data.count, &random)
     func loss(_ x: Activation) -> Double {
-      let y = layer.forward(x, training: true)
+      let y = layer.forward(x, training: training)
       return zip(y.data, weights).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
     }
     for parameter in layer.parameters { parameter.zeroGradient() }
     let gradient = Activation(shape: output.shape, batch: batch, data: weights)
-    _ = layer.forward(input, training: true)
+    _ = layer.forward(input, training: training)
     let inputGradient = layer.backward(input: input, output: output, outputGradient: gradient)
 
     var worst: Float = 0
@@ -99,6 +100,38 @@ final class GradientTests: XCTestCase {
           shift: parameter("b", [3], seed: 6), runningMean: [0, 0, 0], runningVariance: [1, 1, 1])
       }, input: SampleShape(3, 2, 2), batch: 4, seed: 30)
     XCTAssertLessThan(error, 5e-3)
+  }
+
+  func testBatchNormGradientWithStoredStatistics() {
+    // Fitting a photo differentiates the decoder as it decodes: with the running statistics.
+    let error = check(
+      {
+        BatchNormLayer(
+          channels: 3, epsilon: 1e-5, scale: parameter("g", [3], seed: 5),
+          shift: parameter("b", [3], seed: 6), runningMean: [0.3, -0.2, 0.1],
+          runningVariance: [0.5, 2, 1.5])
+      }, input: SampleShape(3, 2, 2), batch: 4, seed: 31, training: false)
+    XCTAssertLessThan(error, 2e-3)
+  }
+
+  func testFrozenParametersGetNoGradient() {
+    let layer = ConvTransposeLayer(
+      inputChannels: 3, outputChannels: 2, kernel: (4, 4), stride: (2, 2), padding: (1, 1),
+      weight: parameter("w", [3, 2, 4, 4], seed: 3), bias: parameter("b", [2], seed: 4))
+    layer.weight.frozen = true
+    layer.bias.frozen = true
+    var random = PortableRandom(seed: 8)
+    let input = Activation(shape: SampleShape(3, 3, 3), batch: 2, data: randomValues(54, &random))
+    let output = layer.forward(input, training: true)
+    let gradient = Activation(
+      shape: output.shape, batch: 2, data: randomValues(output.data.count, &random))
+    let frozenInputGradient = layer.backward(input: input, output: output, outputGradient: gradient)
+    XCTAssertTrue(layer.weight.gradient.allSatisfy { $0 == 0 })
+    XCTAssertTrue(layer.bias.gradient.allSatisfy { $0 == 0 })
+    layer.weight.frozen = false
+    let inputGradient = layer.backward(input: input, output: output, outputGradient: gradient)
+    XCTAssertEqual(frozenInputGradient.data, inputGradient.data, "freezing keeps the input gradient")
+    XCTAssertTrue(layer.weight.gradient.contains { $0 != 0 })
   }
 
   func testActivationAndReshapeGradients() {

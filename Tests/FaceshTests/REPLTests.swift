@@ -47,6 +47,25 @@ final class REPLTests: XCTestCase {
     XCTAssertEqual(terminal.waitForExit(), 0)
   }
 
+  func testEditOutsideTheTrainingFacesWarns() throws {
+    let terminal = try start()
+    terminal.expect(Self.prompt)
+    terminal.type("let f = mean()" + Self.enter)
+    terminal.expect(Self.prompt)
+    let typical = terminal.position
+    terminal.type("f.pc[1] = 0.5σ" + Self.enter)
+    terminal.expect(Self.prompt)
+    XCTAssertFalse(terminal.text(from: typical).contains("warning"), terminal.text(from: typical))
+    terminal.type("f.pc[1] = 80σ" + Self.enter)
+    terminal.expect("warning: this face leaves the region the training faces cover: pc[1] is +80.0σ")
+    terminal.expect(Self.prompt)
+    terminal.type("mean() with { pc[2] = -90σ }" + Self.enter)
+    terminal.expect("pc[2] is −90.0σ")
+    terminal.expect(Self.prompt)
+    terminal.type(Self.endOfInput)
+    XCTAssertEqual(terminal.waitForExit(), 0)
+  }
+
   func testFaceShownAsSummaryAndPicture() throws {
     let terminal = try start(["--preview", "blocks"])
     terminal.expect(Self.prompt)

@@ -9,16 +9,27 @@ final class Recorder: @unchecked Sendable {
   private var printedLines: [String] = []
   private var shownFaces: [Face] = []
   private var savedPaths: [String] = []
+  private var warningLines: [String] = []
+  private var progressReports: [TaskProgress] = []
+  /// Runs on each progress report, on the evaluation thread.
+  var onProgress: (@Sendable (TaskProgress) -> Void)?
 
   var lines: [String] { lock.withLock { printedLines } }
   var faces: [Face] { lock.withLock { shownFaces } }
   var saved: [String] { lock.withLock { savedPaths } }
+  var warnings: [String] { lock.withLock { warningLines } }
+  var progress: [TaskProgress] { lock.withLock { progressReports } }
 
   var sink: OutputSink {
     OutputSink(
       print: { line in self.lock.withLock { self.printedLines.append(line) } },
       show: { face in self.lock.withLock { self.shownFaces.append(face) } },
-      saved: { path in self.lock.withLock { self.savedPaths.append(path) } })
+      saved: { path in self.lock.withLock { self.savedPaths.append(path) } },
+      warning: { line in self.lock.withLock { self.warningLines.append(line) } },
+      progress: { report in
+        self.lock.withLock { self.progressReports.append(report) }
+        self.onProgress?(report)
+      })
   }
 }
 
