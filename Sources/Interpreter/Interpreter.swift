@@ -14,6 +14,9 @@ public final class Interpreter: @unchecked Sendable {
     /// script paths are relative to it, and absolute paths and `..` that leave it are
     /// rejected.
     public var outputFolder: String?
+    /// The folder that `fit` and `psnr` read photos from, or nil to let them read anywhere.
+    /// With a folder, paths are relative to it and may not leave it.
+    public var inputFolder: String?
     /// The maximum number of loop iterations plus function calls in one `evaluate`.
     public var stepLimit: Int
     /// The deepest that function calls may nest.
@@ -26,10 +29,12 @@ public final class Interpreter: @unchecked Sendable {
     /// Creates options; the defaults limit recursion to 200 calls and nothing else that a
     /// normal script would reach.
     public init(
-      outputFolder: String? = nil, stepLimit: Int = Int.max, recursionLimit: Int = 200,
-      maximumListLength: Int = 10_000_000, maximumStringLength: Int = 100_000_000
+      outputFolder: String? = nil, inputFolder: String? = nil, stepLimit: Int = Int.max,
+      recursionLimit: Int = 200, maximumListLength: Int = 10_000_000,
+      maximumStringLength: Int = 100_000_000
     ) {
       self.outputFolder = outputFolder
+      self.inputFolder = inputFolder
       self.stepLimit = stepLimit
       self.recursionLimit = recursionLimit
       self.maximumListLength = maximumListLength

@@ -115,6 +115,7 @@ final class Machine {
   let basis: FaceBasis
   let sink: OutputSink
   let output: OutputPolicy
+  let input: OutputPolicy
   let options: Interpreter.Options
   let cancelFlag = CancelFlag()
   /// The axes `pc[1]` to `pc[D]`, made once so reading `pc[k]` allocates nothing.
@@ -159,6 +160,7 @@ final class Machine {
     self.sink = sink
     self.options = options
     self.output = OutputPolicy(folder: options.outputFolder)
+    self.input = OutputPolicy(folder: options.inputFolder, role: "input")
     self.pcAxes = (0..<model.pca.dimension).map { Axis(index: $0, name: nil) }
     globals = .allocate(capacity: Machine.globalCapacity)
     state = .allocate(capacity: 1)

@@ -1,16 +1,19 @@
 import Foundation
 
-/// Turns the paths that scripts pass to `save`, `sweep`, `morph` and `grid` into file paths.
+/// Turns the paths that scripts pass to `save`, `sweep`, `morph` and `grid`, or to `fit` and
+/// `psnr`, into file paths.
 ///
-/// With an output folder, paths are relative to it: absolute paths and `..` that would leave
-/// it are rejected, and missing subfolders inside it are created. Without one, paths are used
-/// as given, relative to the current directory.
+/// With a folder, paths are relative to it: absolute paths and `..` that would leave it are
+/// rejected, and for writing, missing subfolders inside it are created. Without one, paths
+/// are used as given, relative to the current directory.
 struct OutputPolicy {
-  /// The output folder as an absolute path without a trailing slash, or nil for no
-  /// restriction.
+  /// The folder as an absolute path without a trailing slash, or nil for no restriction.
   let folder: String?
+  /// "output" or "input", for messages.
+  let role: String
 
-  init(folder: String?) {
+  init(folder: String?, role: String = "output") {
+    self.role = role
     guard let folder else {
       self.folder = nil
       return
@@ -29,15 +32,15 @@ struct OutputPolicy {
   /// elsewhere is followed.
   func resolve(_ path: String) throws -> String {
     guard !path.isEmpty else {
-      throw ScriptError("the output path is empty; write a file name such as 'face.png'")
+      throw ScriptError("the \(role) path is empty; write a file name such as 'face.png'")
     }
     if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-      throw ScriptError("the output path \(quoted(path)) contains a control character")
+      throw ScriptError("the \(role) path \(quoted(path)) contains a control character")
     }
     guard let folder else { return path }
     if path.hasPrefix("/") {
       throw ScriptError(
-        "absolute path \(quoted(path)) is not allowed; write a path inside the output folder "
+        "absolute path \(quoted(path)) is not allowed; write a path inside the \(role) folder "
           + "'\(folder)', such as 'face.png'")
     }
     var components: [String] = []
@@ -48,7 +51,7 @@ struct OutputPolicy {
       case "..":
         guard !components.isEmpty else {
           throw ScriptError(
-            "path \(quoted(path)) leaves the output folder '\(folder)'; write a path inside it")
+            "path \(quoted(path)) leaves the \(role) folder '\(folder)'; write a path inside it")
         }
         components.removeLast()
       default:
@@ -58,7 +61,7 @@ struct OutputPolicy {
     guard !components.isEmpty, !path.hasSuffix("/") else {
       throw ScriptError("path \(quoted(path)) names a folder; write a file name such as 'face.png'")
     }
-    if components.count > 1 {
+    if components.count > 1 && role == "output" {
       let subfolder = folder + "/" + components.dropLast().joined(separator: "/")
       try createFolder(subfolder)
     }

@@ -122,14 +122,14 @@ extension Builtins {
     }
   }
 
-  /// Resolves a path to read. With an output folder, reading is confined to it as writing is.
+  /// Resolves a path to read through the input folder, if the host set one.
   static func inputPath(_ arguments: Arguments, _ index: Int, machine: Machine) throws -> String {
     let path = try arguments.string(index, "path")
     guard !path.isEmpty else {
       throw ScriptError(
         "'path' in \(arguments.signature) is empty; give a photo such as 'me.jpg'")
     }
-    return try machine.output.resolve(path)
+    return try machine.input.resolve(path)
   }
 
   /// Reads the comma-separated latent vector that `save` writes; nil unless it has exactly

@@ -11,7 +11,8 @@ final class ExampleTests: XCTestCase {
     let output = try TemporaryFolder()
     let script = repositoryRoot + "/examples/" + name
     let run = try Facesh.run(
-      ["--model", TestModels.standard, "-o", output.path] + arguments + [script])
+      ["--model", TestModels.standard, "-o", output.path] + arguments + [script],
+      directory: repositoryRoot)
     XCTAssertEqual(run.status, 0, "\(name) failed:\n\(run.error)")
     XCTAssertEqual(run.error, "", name)
     return output
@@ -42,7 +43,19 @@ final class ExampleTests: XCTestCase {
     let names = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/examples")
       .filter { $0.hasSuffix(".face") }.sorted()
     XCTAssertEqual(
-      names, ["grid.face", "morph.face", "police-sketch.face", "sweep.face", "tour.face"])
+      names, [
+        "edit-photo.face", "grid.face", "morph.face", "police-sketch.face", "sweep.face",
+        "tour.face",
+      ])
+  }
+
+  func testEditPhoto() throws {
+    let output = try runExample("edit-photo.face")
+    let (width, height) = sheetSize(count: 4, columns: 4, labelled: true)
+    assertImage(output.path + "/edit-photo.png", width: width, height: height)
+    let edited = try PNGText.readImage(path: output.path + "/edited.png")
+    XCTAssertEqual(edited.image.width, size)
+    XCTAssertTrue(edited.text.contains { $0.key == "facesh:latent" }, "the edit can be restored")
   }
 
   func testTour() throws {

@@ -12,9 +12,10 @@ final class PhotoCommandTests: XCTestCase {
     try ImageIO.writePNG(
       image, to: folder.path + "/foreign.png",
       text: [("facesh:model-hash", "0123456789abcdef"), ("facesh:latent", latent)])
+    // Photos are read relative to the current folder, not the output folder.
     let script = """
-      let a = fit("plain.png", 20)
-      let b = fit("foreign.png", 20)
+      let a = fit("\(folder.path)/plain.png", 20)
+      let b = fit("\(folder.path)/foreign.png", 20)
       print(type(a), type(b))
       """
     let result = try Facesh.run(

@@ -13,7 +13,7 @@ final class PhotoTests: XCTestCase {
 
   func run(_ source: String, model: FaceModel = testModel) throws -> ([String], Recorder) {
     let (interpreter, recorder) = makeInterpreter(
-      model: model, options: Interpreter.Options(outputFolder: folder))
+      model: model, options: Interpreter.Options(outputFolder: folder, inputFolder: folder))
     try interpreter.evaluate(source, chunkName: "photo.face")
     return (recorder.lines, recorder)
   }
@@ -102,7 +102,7 @@ final class PhotoTests: XCTestCase {
     var png = try ImageIO.encodePNG(RGBImage(width: 4, height: 4))
     png.removeLast(30)
     try Data(png).write(to: URL(fileURLWithPath: folder + "/cut.png"))
-    let options = Interpreter.Options(outputFolder: folder)
+    let options = Interpreter.Options(outputFolder: folder, inputFolder: folder)
     let cases: [(String, [String])] = [
       ("fit(\"notes.jpg\")", ["notes.jpg", "PNG or JPEG"]),
       ("fit(\"empty.png\")", ["empty.png", "empty"]),
@@ -111,7 +111,8 @@ final class PhotoTests: XCTestCase {
       ("fit(\"\")", ["empty; give a photo"]),
       ("fit(3)", ["'path'", "string"]),
       ("fit(\"cut.png\", -1)", ["'steps'"]),
-      ("fit(\"../outside.png\")", ["leaves the output folder"]),
+      ("fit(\"../outside.png\")", ["leaves the input folder"]),
+      ("fit(\"/etc/hostname\")", ["absolute path", "inside the input folder"]),
       ("psnr(mean(), \"missing.png\")", ["missing.png"]),
       ("nearest(mean(), 0)", ["'count'"]),
       ("nearest(3)", ["'face'"]),
@@ -131,7 +132,7 @@ final class PhotoTests: XCTestCase {
     let target = testModel.decode(testModel.pca.randomLatent(seed: 5))
     try ImageIO.writePNG(target, to: folder + "/long.png")
     let (interpreter, recorder) = makeInterpreter(
-      options: Interpreter.Options(outputFolder: folder))
+      options: Interpreter.Options(inputFolder: folder))
     recorder.onProgress = { report in
       if report.done == 3 && !report.finished { interpreter.cancel() }
     }
