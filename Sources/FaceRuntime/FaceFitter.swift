@@ -6,19 +6,20 @@ public struct FitOptions: Sendable, Equatable {
   /// 200 is the default and 1000 fits closer.
   public var steps: Int
   /// How many of the best starting points are optimised side by side for the first third
-  /// of the steps; after that only the one with the lowest loss goes on.
+  /// of the steps. After that only the one with the lowest loss goes on.
   public var starts: Int
   /// How many training faces, spread evenly through the latent table, are decoded together
   /// with the mean face and compared with the photo to choose the starting points.
   public var candidates: Int
   /// Weight of the prior term, `priorWeight · mean(z²)`, where z are the coordinates in σ
   /// units. It pulls the fit towards typical faces, so that later pc edits behave as they do
-  /// on faces the model knows; 0 turns it off.
+  /// on training faces. 0 turns it off.
   public var priorWeight: Double
   /// Adam's step size in σ units at the start; it falls along a cosine to a tenth of that.
   public var learningRate: Double
 
-  /// Creates options; the defaults fit a 64×64 model in about a second on two cores.
+  /// Creates options. With the defaults, a fit to the default 64×64 model takes about two
+  /// seconds on two cores (bench/fit.sh).
   public init(
     steps: Int = 200, starts: Int = 4, candidates: Int = 256, priorWeight: Double = 1e-4,
     learningRate: Double = 0.1
@@ -31,7 +32,7 @@ public struct FitOptions: Sendable, Equatable {
   }
 }
 
-/// How a fit is going, reported after every step.
+/// The state of a fit after one step.
 public struct FitProgress: Sendable {
   /// Steps done, 1 to `steps`.
   public let step: Int
@@ -65,12 +66,12 @@ public struct FitError: Error, CustomStringConvertible {
 
 /// Finds the latent vector whose decoding best matches a photo.
 ///
-/// Models in this project have no encoder, so fitting searches: it decodes `candidates`
-/// training faces and the mean face, keeps the `starts` closest to the photo, and runs Adam
-/// on their PCA coordinates (in σ units) through the decoder's backward pass. The loss is the
-/// mean squared error against the photo plus `priorWeight · mean(z²)`, the negative log of a
-/// Gaussian prior in the whitened PCA space. Only axes with σ above zero are searched; the
-/// others stay at the mean, where every training face lies.
+/// Models in this project have no encoder, so fitting searches. It decodes `candidates`
+/// training faces and the mean face and keeps the `starts` closest to the photo. Then it
+/// runs Adam on their PCA coordinates (in σ units) through the decoder's backward pass. The
+/// loss is the mean squared error against the photo plus `priorWeight · mean(z²)`, the
+/// negative log of a Gaussian prior in the whitened PCA space. Only axes with σ above zero
+/// are searched. The others stay at the mean, where every training face lies.
 ///
 /// The fitter keeps its own copy of the decoder with its weights frozen, so fitting never
 /// blocks decoding through the model. Use one fitter from one thread at a time.
@@ -122,13 +123,16 @@ public final class FaceFitter {
       throw FitError(message: "steps must be 0 to 1000000, got \(options.steps)")
     }
     guard options.starts >= 1, options.candidates >= 0 else {
-      throw FitError(message: "a fit needs at least 1 start and 0 or more candidates")
+      throw FitError(
+        message: "a fit needs at least 1 start and 0 or more candidates, got \(options.starts) "
+          + "and \(options.candidates)")
     }
     guard options.priorWeight >= 0, options.priorWeight.isFinite,
       options.learningRate > 0, options.learningRate.isFinite
     else {
       throw FitError(
-        message: "the prior weight must be 0 or more and the learning rate above 0")
+        message: "the prior weight must be 0 or more and the learning rate above 0, got "
+          + "\(options.priorWeight) and \(options.learningRate)")
     }
     let framed = FaceFitter.frame(photo, for: model)
     let target = framed.planarFloats()

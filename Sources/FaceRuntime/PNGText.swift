@@ -80,7 +80,7 @@ public enum PNGText {
     return c
   }
 
-  /// The CRC-32 that PNG chunks carry, over the chunk type and data.
+  /// Computes the CRC-32 that PNG chunks carry, over the chunk type and data.
   static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
     var c: UInt32 = 0xFFFF_FFFF
     for byte in bytes { c = crcTable[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }

@@ -1,7 +1,8 @@
 import CFaceBLAS
 import Foundation
 
-/// How typical a face is, measured against the model's training faces.
+/// A face's distance from the model's training faces, and the axes on which it leaves
+/// their range.
 public struct Typicality: Sendable {
   /// An axis on which the face lies outside every training face.
   public struct AxisExcess: Sendable {
@@ -32,8 +33,8 @@ public struct Typicality: Sendable {
 /// The training faces of a model in whitened PCA coordinates, for nearest-neighbour search
 /// and typicality.
 ///
-/// Whitened coordinates are the PCA coordinates in σ units on the axes with σ above zero;
-/// distances in them are Mahalanobis distances under the training latents' covariance.
+/// Whitened coordinates are the PCA coordinates in σ units on the axes with σ above zero.
+/// Distances in them are Mahalanobis distances under the training latents' covariance.
 /// Building the table costs one (N × D) · (D × D) product.
 public final class TrainingFaces: @unchecked Sendable {
   public let model: FaceModel

@@ -33,7 +33,7 @@ public struct OutputSink: Sendable {
 
 /// The state of a long-running builtin.
 public struct TaskProgress: Sendable {
-  /// What is running, such as `fit 'me.jpg'`.
+  /// The name of the running task, such as `fit 'me.jpg'`.
   public let task: String
   /// Steps done and the total; `done == total` in the last report.
   public let done: Int

@@ -4,7 +4,7 @@ import Foundation
 extension Builtins {
   /// The largest count `nearest` returns.
   static let maximumNeighbours = 1000
-  /// The most gradient steps one `fit` may take.
+  /// The maximum number of gradient steps of one `fit`.
   static let maximumFitSteps = 100_000
 
   /// Fitting photos, nearest training faces and typicality.

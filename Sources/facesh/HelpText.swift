@@ -40,6 +40,14 @@ enum HelpText {
     "morph": "writes numbered PNG frames and an animated GIF that blend through the "
       + "keyframes; delay is in hundredths of a second",
     "seed": "the value of facesh's --seed option (default 1), for random(seed() + i)",
+    "fit": "the face whose picture is closest to a photo, found in `steps` search steps "
+      + "(default 200); a PNG that facesh saved with this model gives back its exact face",
+    "psnr": "how close a face's picture is to a photo, in dB; 25 dB is a good fit",
+    "nearest": "the training faces closest to a face, nearest first, as [face, index, "
+      + "distance] lists; count defaults to 5",
+    "distance": "the distance in σ from the mean face, or between two faces, over all PCA "
+      + "axes (Mahalanobis distance)",
+    "typical": "true if the face lies inside the region the training faces cover",
   ]
 
   /// Returns the text for `:help TOPIC`; the overview for an empty topic.
@@ -130,6 +138,8 @@ enum HelpText {
     name      axis smile = pc[4]   then f.smile, f.smile += 1σ
     copy      f with { pc[1] = -2σ, smile += 1σ }
     blend     lerp(a, b, t), slerp(a, b, t)
+    photos    fit("me.jpg"), fit("me.jpg", 500) for a closer fit, psnr(f, "me.jpg")
+    compare   nearest(f, 5), distance(f), distance(a, b), typical(f)
     offsets   b - a is a direction; a + (b - a) * 0.5, f + 2 * d
     show      show(f) prints the summary and draws the face; so does an entry whose
               value is a face
