@@ -17,13 +17,19 @@ public struct FitOptions: Sendable, Equatable {
   public var priorWeight: Double
   /// Adam's step size in σ units at the start; it falls along a cosine to a tenth of that.
   public var learningRate: Double
+  /// Whether every step is projected back into the region the training faces cover: each
+  /// coordinate within the training faces' range on its axis, and the distance from the
+  /// mean face within the furthest training face's. `TrainingFaces.typicality(of:)` then
+  /// finds every fit inside. Models without training faces are not confined.
+  public var staysTypical: Bool
 
   /// Creates options. With the defaults, a fit to the default 64×64 model takes about two
   /// seconds on two cores (bench/fit.sh).
   public init(
     steps: Int = 200, starts: Int = 4, candidates: Int = 256, priorWeight: Double = 1e-4,
-    learningRate: Double = 0.1
+    learningRate: Double = 0.1, staysTypical: Bool = true
   ) {
+    self.staysTypical = staysTypical
     self.steps = steps
     self.starts = starts
     self.candidates = candidates
@@ -83,10 +89,16 @@ public final class FaceFitter {
   /// Columns σ_k·a_k of the map from coordinates z to latent offsets, stored by axis:
   /// `scaledAxes[j]` is the column for `axes[j]`.
   private let scaledAxes: [[Double]]
+  /// The training faces, for the region that `FitOptions.staysTypical` confines fits to.
+  public let trainingFaces: TrainingFaces
 
   /// Creates a fitter for `model`.
-  public init(model: FaceModel) throws {
+  ///
+  /// - Parameter trainingFaces: The model's training-face table, when the caller already
+  ///   has one; otherwise the fitter builds its own.
+  public init(model: FaceModel, trainingFaces: TrainingFaces? = nil) throws {
     self.model = model
+    self.trainingFaces = trainingFaces ?? TrainingFaces(model: model)
     let tensors = Dictionary(
       model.decoder.namedTensors().map { ($0.name, $0.values) }, uniquingKeysWith: { a, _ in a })
     decoder = try Decoder(architecture: model.architecture) { name, _ in tensors[name]! }
@@ -168,6 +180,7 @@ public final class FaceFitter {
     var losses = [Double](repeating: .infinity, count: z.count)
     var errors = chosen.map { startErrors[$0] }
 
+    let confine = options.staysTypical && model.trainingFaceCount > 0
     let narrowStep = options.starts > 1 ? max(1, options.steps / 3) : 0
     let (beta1, beta2, epsilon) = (0.9, 0.999, 1e-8)
     for step in 0..<options.steps {
@@ -231,6 +244,7 @@ public final class FaceFitter {
           let v = secondMoment[b][j] / correction2
           z[b][j] -= rate * m / (v.squareRoot() + epsilon)
         }
+        if confine { confineToTrainingFaces(&z[b]) }
       }
       if let progress {
         let best = errors.min() ?? .infinity
@@ -263,6 +277,24 @@ public final class FaceFitter {
     let target = FaceFitter.frame(photo, for: model).planarFloats()
     let output = decoder.decode(latent, batch: 1)
     return FaceFitter.psnr(meanSquaredError: FaceFitter.meanSquaredError(output, row: 0, target: target))
+  }
+
+  /// Moves coordinates z into the training faces' range on every axis, then scales them
+  /// down if they lie further from the mean face than the furthest training face.
+  private func confineToTrainingFaces(_ z: inout [Double]) {
+    let lows = trainingFaces.lows
+    let highs = trainingFaces.highs
+    var sum = 0.0
+    for j in 0..<z.count {
+      z[j] = min(max(z[j], lows[j]), highs[j])
+      sum += z[j] * z[j]
+    }
+    let limit = trainingFaces.maximumDistance
+    let length = sum.squareRoot()
+    if length > limit && length > 0 {
+      let factor = limit / length
+      for j in 0..<z.count { z[j] *= factor }
+    }
   }
 
   /// Coordinates in σ units on the axes with σ above zero.

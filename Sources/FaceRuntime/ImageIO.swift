@@ -151,17 +151,38 @@ public enum ImageIO {
 
   // MARK: - Files and text chunks
 
+  /// The largest image file read, in bytes: 1 GiB, far above any photo.
+  static let maximumFileSize = 1 << 30
+
   /// Reads a whole file, turning `errno` into a reason such as "no such file or directory".
+  ///
+  /// Only regular files are read. The file is opened without blocking, so a FIFO or device
+  /// named like an image gives an error instead of waiting for a writer.
   static func readFile(path: String) throws -> [UInt8] {
-    let descriptor = open(path, O_RDONLY)
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK)
     guard descriptor >= 0 else {
       throw ImageFileError(path: path, reason: describeErrno(errno))
     }
     defer { close(descriptor) }
     var status = stat()
-    if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
-      throw ImageFileError(path: path, reason: "it is a directory, not an image file")
+    guard fstat(descriptor, &status) == 0 else {
+      throw ImageFileError(path: path, reason: describeErrno(errno))
     }
+    switch status.st_mode & S_IFMT {
+    case S_IFREG:
+      break
+    case S_IFDIR:
+      throw ImageFileError(path: path, reason: "it is a directory, not an image file")
+    default:
+      throw ImageFileError(
+        path: path, reason: "it is not a regular file (a pipe, socket or device); copy the image into a file")
+    }
+    guard Int(status.st_size) <= maximumFileSize else {
+      throw ImageFileError(
+        path: path,
+        reason: "the file is \(Int(status.st_size) >> 20) MiB; image files over 1 GiB are not read")
+    }
+    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
     var bytes = [UInt8]()
     bytes.reserveCapacity(max(0, Int(status.st_size)))
     var chunk = [UInt8](repeating: 0, count: 1 << 16)

@@ -26,8 +26,11 @@ public struct Typicality: Sendable {
   public let excesses: [AxisExcess]
 
   /// Whether the face lies outside the region the training faces cover: further from the
-  /// mean than any of them, or beyond their range on some axis.
-  public var isOutside: Bool { distance > trainingMaximum + 1e-3 || !excesses.isEmpty }
+  /// mean than any of them, or beyond their range on some axis. A face with a NaN or
+  /// infinite coordinate is outside.
+  public var isOutside: Bool {
+    !distance.isFinite || distance > trainingMaximum + 1e-3 || !excesses.isEmpty
+  }
 }
 
 /// The training faces of a model in whitened PCA coordinates, for nearest-neighbour search
@@ -44,8 +47,12 @@ public final class TrainingFaces: @unchecked Sendable {
   private let coordinates: [Float]
   /// Each training face's distance from the mean face, sorted ascending.
   private let sortedDistances: [Double]
-  private let lows: [Double]
-  private let highs: [Double]
+  /// The lowest and highest coordinate of any training face on each of `axes`, in σ units.
+  let lows: [Double]
+  let highs: [Double]
+
+  /// The largest distance of any training face from the mean face, in σ.
+  var maximumDistance: Double { sortedDistances.last ?? 0 }
 
   /// Builds the table for `model`.
   public init(model: FaceModel) {
@@ -140,7 +147,10 @@ public final class TrainingFaces: @unchecked Sendable {
       best.insert((row, value), at: position)
       if best.count > wanted { best.removeLast() }
     }
-    return best.map { ($0.index, $0.distance.squareRoot()) }
+    // The table is single precision; the distances returned are recomputed as `distance`
+    // computes them, so that the two agree exactly.
+    return best.map { ($0.index, distance(latent, model.trainingLatent(at: $0.index))) }
+      .sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
   }
 
   /// Measures how typical `latent` is.

@@ -254,7 +254,7 @@ final class Machine {
   /// The photo fitter, made on first use because it copies the decoder.
   func fitter() throws -> FaceFitter {
     if let fitterStorage { return fitterStorage }
-    let fitter = try FaceFitter(model: model)
+    let fitter = try FaceFitter(model: model, trainingFaces: trainingFaces)
     fitterStorage = fitter
     return fitter
   }

@@ -31,6 +31,19 @@ struct OutputPolicy {
   /// NOTE: the check is lexical. A symbolic link inside the output folder that points
   /// elsewhere is followed.
   func resolve(_ path: String) throws -> String {
+    try resolve(path, creatingFolders: role == "output")
+  }
+
+  /// Returns the path `resolve` gives for `path` when a file exists there, without creating
+  /// any folder; nil otherwise, also when `resolve` would reject the path.
+  func resolveExisting(_ path: String) -> String? {
+    guard let resolved = try? resolve(path, creatingFolders: false),
+      FileManager.default.fileExists(atPath: resolved)
+    else { return nil }
+    return resolved
+  }
+
+  private func resolve(_ path: String, creatingFolders: Bool) throws -> String {
     guard !path.isEmpty else {
       throw ScriptError("the \(role) path is empty; write a file name such as 'face.png'")
     }
@@ -61,7 +74,7 @@ struct OutputPolicy {
     guard !components.isEmpty, !path.hasSuffix("/") else {
       throw ScriptError("path \(quoted(path)) names a folder; write a file name such as 'face.png'")
     }
-    if components.count > 1 && role == "output" {
+    if components.count > 1 && creatingFolders {
       let subfolder = folder + "/" + components.dropLast().joined(separator: "/")
       try createFolder(subfolder)
     }

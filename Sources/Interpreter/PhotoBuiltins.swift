@@ -55,6 +55,11 @@ extension Builtins {
     ]
   }
 
+  /// The PSNR above which a PNG's pixels count as the decoding of its recorded latent
+  /// vector. 8-bit rounding alone gives about 59 dB; an edited or replaced picture falls far
+  /// below 40 dB.
+  static let restoreThreshold = 40.0
+
   /// Runs `fit(path, steps)`: restores a face from a PNG this model saved, or fits the
   /// photo's pixels.
   static func fit(_ arguments: Arguments, machine: Machine) throws -> Value {
@@ -65,34 +70,32 @@ extension Builtins {
     }
     let (photo, text) = try readPhoto(path)
     let shown = ShownPath.display(path)
-
-    // A PNG that facesh saved with this model carries the exact latent vector.
-    let chunks = Dictionary(text, uniquingKeysWith: { first, _ in first })
-    if let latentText = chunks["facesh:latent"] {
-      let hash = chunks["facesh:model-hash"]
-      if hash == machine.model.contentHash {
-        if let latent = parseLatent(latentText, dimension: machine.model.latentSize) {
-          return .face(machine.face(latent: latent))
-        }
-        machine.sink.warning(
-          "the latent vector in '\(shown)' cannot be read; fitting its pixels instead")
-      } else {
-        machine.sink.warning(
-          "'\(shown)' was saved with another model (hash \(hash ?? "missing"), this model's is "
-            + "\(machine.model.contentHash)); fitting its pixels instead, which gives a "
-            + "similar face, not the same one")
-      }
+    let task = "fit '\(shown)'"
+    if let face = try restoredFace(photo: photo, text: text, shown: shown, machine: machine) {
+      machine.sink.progress(
+        TaskProgress(
+          task: task, done: 0, total: 0, detail: "restored the face saved in it, exactly",
+          finished: true))
+      return .face(face)
+    }
+    let (width, height) = (machine.model.imageWidth, machine.model.imageHeight)
+    if photo.width < width || photo.height < height {
+      machine.sink.warning(
+        "'\(shown)' is only \(photo.width)×\(photo.height) pixels, smaller than the model's "
+          + "\(width)×\(height); it is enlarged, so the fit matches a blurred picture")
     }
 
-    let task = "fit '\(shown)'"
     let start = DispatchTime.now().uptimeNanoseconds
     let result: FitResult
     do {
       result = try machine.fitter().fit(photo: photo, options: options) { report in
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        let left = elapsed / Double(report.step) * Double(report.steps - report.step)
         machine.sink.progress(
           TaskProgress(
             task: task, done: report.step, total: report.steps,
-            detail: String(format: "%.1f dB", report.psnr), finished: false))
+            detail: String(format: "%.1f dB, %@ left", report.psnr, Duration.text(left)),
+            finished: false))
         return !machine.cancelFlag.isRaised
       }
     } catch is FitCancelled {
@@ -111,6 +114,49 @@ extension Builtins {
     return .face(machine.face(latent: result.latent))
   }
 
+  /// Returns the face recorded in a PNG that facesh saved with this model, or nil when the
+  /// picture must be fitted; warns whenever the file records something it cannot use.
+  static func restoredFace(
+    photo: RGBImage, text: [(key: String, value: String)], shown: String, machine: Machine
+  ) throws -> Face? {
+    let chunks = Dictionary(text, uniquingKeysWith: { first, _ in first })
+    guard let hash = chunks["facesh:model-hash"] else { return nil }
+    let ours = machine.model.contentHash
+    guard let latentText = chunks["facesh:latent"] else {
+      machine.sink.warning(
+        "'\(shown)' is a sheet of several faces that facesh wrote; fitting the whole picture "
+          + "as one face. Save the face you want with save(face, path) to load it exactly")
+      return nil
+    }
+    guard hash.lowercased() == ours.lowercased() else {
+      machine.sink.warning(
+        "'\(shown)' was saved with another model (hash \(hash), this model's is \(ours)); "
+          + "fitting its pixels instead, which gives a similar face, not the same one")
+      return nil
+    }
+    let latent: [Float]
+    switch parseLatent(latentText, dimension: machine.model.latentSize) {
+    case .failure(let problem):
+      machine.sink.warning(
+        "the latent vector in '\(shown)' cannot be used: \(problem.message); fitting its "
+          + "pixels instead")
+      return nil
+    case .success(let values):
+      latent = values
+    }
+    // A picture edited after saving keeps its text chunks in many editors; only pixels
+    // that still show the recorded face count.
+    let agreement = try machine.fitter().psnr(of: latent, against: photo)
+    guard agreement >= restoreThreshold else {
+      machine.sink.warning(
+        String(
+          format: "'%@' records a face, but its pixels differ from that face (%.1f dB); it was "
+            + "edited after saving, so fitting its pixels instead", shown, agreement))
+      return nil
+    }
+    return machine.face(latent: latent)
+  }
+
   /// Reads an image with its PNG text chunks, turning file errors into script errors.
   static func readPhoto(_ path: String) throws -> (
     image: RGBImage, text: [(key: String, value: String)]
@@ -118,32 +164,80 @@ extension Builtins {
     do {
       return try PNGText.readImage(path: path)
     } catch let error as ImageFileError {
-      throw ScriptError("\(error.description); give the path of a PNG or JPEG photo")
+      let advice = "give the path of a PNG or JPEG photo"
+      if error.reason.contains("PNG or JPEG") { throw ScriptError(error.description) }
+      if error.reason.hasPrefix("no such file"), !path.hasPrefix("/") {
+        let folder = FileManager.default.currentDirectoryPath
+        throw ScriptError("\(error.description) in \(folder); \(advice)")
+      }
+      throw ScriptError("\(error.description); \(advice)")
     }
   }
 
-  /// Resolves a path to read through the input folder, if the host set one.
+  /// Resolves a path to read.
+  ///
+  /// With an input folder, the path is relative to it and may not leave it. Without one, a
+  /// leading `~/` is the home folder, and a relative path is relative to the current
+  /// folder. When nothing is there but the output folder has a file by that name, that file
+  /// is read, so that `fit` finds what `save` wrote a moment ago.
   static func inputPath(_ arguments: Arguments, _ index: Int, machine: Machine) throws -> String {
-    let path = try arguments.string(index, "path")
+    var path = try arguments.string(index, "path")
     guard !path.isEmpty else {
       throw ScriptError(
         "'path' in \(arguments.signature) is empty; give a photo such as 'me.jpg'")
     }
-    return try machine.input.resolve(path)
+    if machine.input.folder != nil { return try machine.input.resolve(path) }
+    if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {
+      path = home + path.dropFirst()
+    }
+    let resolved = try machine.input.resolve(path)
+    if !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: resolved),
+      machine.output.folder != nil, let written = machine.output.resolveExisting(path)
+    {
+      return written
+    }
+    return resolved
   }
 
-  /// Reads the comma-separated latent vector that `save` writes; nil unless it has exactly
-  /// `dimension` numbers.
-  static func parseLatent(_ text: String, dimension: Int) -> [Float]? {
+  /// A reason that a recorded latent vector cannot be used.
+  struct LatentProblem: Error {
+    let message: String
+  }
+
+  /// Reads the comma-separated latent vector that `save` writes: exactly `dimension` finite
+  /// decimal numbers.
+  static func parseLatent(_ text: String, dimension: Int) -> Result<[Float], LatentProblem> {
     let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-    guard parts.count == dimension else { return nil }
+    guard parts.count == dimension else {
+      return .failure(
+        LatentProblem(message: "it has \(parts.count) values and this model needs \(dimension)"))
+    }
     var latent: [Float] = []
     latent.reserveCapacity(dimension)
-    for part in parts {
-      guard let value = Float(part.trimmingCharacters(in: .whitespaces)) else { return nil }
+    for (position, part) in parts.enumerated() {
+      guard let value = Float(part), !part.lowercased().contains("x") else {
+        return .failure(
+          LatentProblem(message: "value \(position + 1), '\(part.prefix(40))', is not a number"))
+      }
+      guard value.isFinite else {
+        return .failure(
+          LatentProblem(message: "value \(position + 1) is \(part), not a finite number"))
+      }
       latent.append(value)
     }
-    return latent
+    return .success(latent)
+  }
+}
+
+/// Durations as progress lines show them.
+enum Duration {
+  /// Formats seconds as `8 s`, `3 min 20 s` or `2 h 5 min`.
+  static func text(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let whole = Int(seconds.rounded())
+    if whole < 60 { return "\(whole) s" }
+    if whole < 3600 { return "\(whole / 60) min \(whole % 60) s" }
+    return "\(whole / 3600) h \((whole % 3600) / 60) min"
   }
 }
 

@@ -9,6 +9,10 @@ enum AtypicalFace {
   /// Returns the warning text without "warning: ", or nil for a face inside the region.
   static func message(for typicality: Typicality) -> String? {
     guard typicality.isOutside else { return nil }
+    guard typicality.distance.isFinite else {
+      return "this face has NaN or infinite coordinates, so it decodes to a blank picture; "
+        + "rebuild it from finite values"
+    }
     var reasons: [String] = []
     for excess in typicality.excesses.prefix(namedAxes) {
       reasons.append(
@@ -21,7 +25,7 @@ enum AtypicalFace {
     if typicality.distance > typicality.trainingMaximum + 1e-3 {
       reasons.append(
         String(
-          format: "it is %.1fσ from the mean face, further than any training face (%.1fσ)",
+          format: "it is %.2fσ from the mean face, further than any training face (%.2fσ)",
           typicality.distance, typicality.trainingMaximum))
     }
     return "this face leaves the region the training faces cover: "
@@ -29,6 +33,6 @@ enum AtypicalFace {
   }
 
   private static func sigma(_ value: Double) -> String {
-    String(format: "%+.1fσ", value).replacingOccurrences(of: "-", with: "−")
+    String(format: "%+.2fσ", value).replacingOccurrences(of: "-", with: "−")
   }
 }

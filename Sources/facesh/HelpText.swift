@@ -45,8 +45,8 @@ enum HelpText {
     "psnr": "how close a face's picture is to a photo, in dB; 25 dB is a good fit",
     "nearest": "the training faces closest to a face, nearest first, as [face, index, "
       + "distance] lists; count defaults to 5",
-    "distance": "the distance in σ from the mean face, or between two faces, over all PCA "
-      + "axes (Mahalanobis distance)",
+    "distance": "the distance in σ from the mean face, or between two faces, over the PCA "
+      + "axes whose σ is above zero (Mahalanobis distance)",
     "typical": "true if the face lies inside the region the training faces cover",
   ]
 
@@ -152,11 +152,17 @@ enum HelpText {
                                                        from `axis`), one strip
     grid(faces, columns, "grid.png")                   a contact sheet
     grid(faces, columns, "grid.png", labels)           with a label under each face
-    morph(keyframes, steps, "morph")                   morph-000.png ... and morph.gif
+    morph(keyframes, steps, "morph")                   morph-00.png ... and morph.gif;
+                                                       the frame numbers are as wide as
+                                                       the frame count needs
     morph(keyframes, steps, "morph", delay)            delay in 1/100 s per frame
 
     Paths are relative to the output folder (facesh -o DIR; default: the current
     directory), and scripts cannot write outside it.
+
+    fit("me.jpg") and psnr(f, "me.jpg") read photos from anywhere: a relative path is
+    relative to the current directory, ~/ is the home folder, and a name found only in
+    the output folder is read from there, so fit("face.png") loads what save wrote.
 
     """
 

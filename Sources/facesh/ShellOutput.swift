@@ -60,8 +60,12 @@ final class ShellOutput: @unchecked Sendable {
     let width = 20
     let filled = report.total > 0 ? width * report.done / report.total : width
     let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-    Console.errorText(
-      "\r\u{1B}[K\(report.task) [\(bar)] \(report.done)/\(report.total) \(report.detail)")
+    var line = "\(report.task) [\(bar)] \(report.done)/\(report.total) \(report.detail)"
+    // A line that wraps cannot be redrawn in place, so it is cut to the terminal's width,
+    // keeping the end, which changes.
+    let columns = max(20, LineEditorState.terminalWidth() - 1)
+    if line.count > columns { line = "…" + line.suffix(columns - 1) }
+    Console.errorText("\r\u{1B}[K" + line)
     progressShown = true
   }
 

@@ -41,6 +41,22 @@ final class PNGTextTests: XCTestCase {
     XCTAssertEqual(PNGText.chunks(in: Array(whole.prefix(firstText + 30))).count, 1)
   }
 
+  func testPipesAndDevicesAreRejectedWithoutWaiting() throws {
+    let folder = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let fifo = folder + "/pipe.png"
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    // Opening a FIFO for reading blocks until a writer comes, unless it is opened
+    // without blocking; this test would hang on a reader that blocks.
+    XCTAssertThrowsError(try ImageIO.read(path: fifo)) { error in
+      XCTAssertTrue("\(error)".contains("not a regular file"), "\(error)")
+      XCTAssertTrue("\(error)".contains(fifo), "\(error)")
+    }
+    XCTAssertThrowsError(try PNGText.readImage(path: "/dev/zero")) { error in
+      XCTAssertTrue("\(error)".contains("not a regular file"), "\(error)")
+    }
+  }
+
   func testOtherFilesHaveNoText() throws {
     XCTAssertTrue(PNGText.chunks(in: []).isEmpty)
     XCTAssertTrue(PNGText.chunks(in: Array("not a png at all".utf8)).isEmpty)

@@ -28,7 +28,7 @@ final class PhotoTests: XCTestCase {
       """
     let (lines, recorder) = try run(source)
     XCTAssertEqual(lines, ["true", "true"])
-    XCTAssertTrue(recorder.progress.isEmpty, "a restored face is not fitted")
+    XCTAssertEqual(recorder.progress.map(\.done), [0], "a restored face is not fitted")
     XCTAssertTrue(recorder.warnings.isEmpty)
 
     let text = try PNGText.readImage(path: folder + "/f.png").text
@@ -143,16 +143,95 @@ final class PhotoTests: XCTestCase {
     XCTAssertLessThan(recorder.progress.count, 10)
   }
 
+  func testRestoreIsNotedAsExact() throws {
+    let (_, recorder) = try run("save(random(8), \"r.png\")\nfit(\"r.png\")")
+    XCTAssertEqual(recorder.progress.count, 1)
+    XCTAssertEqual(recorder.progress[0].detail, "restored the face saved in it, exactly")
+    XCTAssertTrue(recorder.progress[0].finished)
+  }
+
+  func testFaceInTheOutputFolderIsFoundByName() throws {
+    // No input folder: photos are read relative to the current folder, and a name that is
+    // only in the output folder is read from there.
+    let (interpreter, recorder) = makeInterpreter(
+      options: Interpreter.Options(outputFolder: folder))
+    try interpreter.evaluate(
+      """
+      let f = random(6)
+      save(f, "found-\(UUID().uuidString).png")
+      """)
+    let name = try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("found-") }!
+    XCTAssertFalse(FileManager.default.fileExists(atPath: name), "the name is not in the current folder")
+    try interpreter.evaluate("print(fit(\"\(name)\") == f)")
+    XCTAssertEqual(recorder.lines, ["true"])
+  }
+
+  func testMissingRelativePhotoNamesTheFolderSearched() {
+    let error = failure("fit(\"surely-not-here-\(UUID().uuidString).jpg\")")
+    let text = error.map { "\($0)" } ?? ""
+    XCTAssertTrue(text.contains("in \(FileManager.default.currentDirectoryPath)"), text)
+  }
+
+  func testEditedPixelsAreFittedWithAWarning() throws {
+    _ = try run("let f = random(9)\nsave(f, \"f.png\")")
+    let saved = try PNGText.readImage(path: folder + "/f.png")
+    var edited = saved.image
+    for i in stride(from: 0, to: edited.pixels.count, by: 3) { edited.pixels[i] = 255 - edited.pixels[i] }
+    try ImageIO.writePNG(edited, to: folder + "/edited.png", text: saved.text)
+    let (lines, recorder) = try run(
+      """
+      let f = random(9)
+      print(fit("edited.png", 5) == f)
+      """)
+    XCTAssertEqual(lines, ["false"])
+    XCTAssertEqual(recorder.warnings.count, 1)
+    XCTAssertTrue(recorder.warnings[0].contains("its pixels differ from that face"), recorder.warnings[0])
+  }
+
+  func testUnusableLatentChunksAreExplained() throws {
+    let image = testModel.decode(testModel.pca.mean)
+    let hash = testModel.contentHash
+    func values(_ first: [String], _ last: [String] = []) -> String {
+      (first + Array(repeating: "0", count: 8 - first.count - last.count) + last)
+        .joined(separator: ",")
+    }
+    let cases: [(String, String)] = [
+      ("1,2,3", "it has 3 values and this model needs 8"),
+      (values(["nan"]), "value 1 is nan, not a finite number"),
+      (values(["0", "abc"]), "value 2, 'abc', is not a number"),
+      (values(["0x1p-1"]), "value 1, '0x1p-1', is not a number"),
+      (values([], ["1e39"]), "value 8 is 1e39, not a finite number"),
+    ]
+    for (index, (latent, reason)) in cases.enumerated() {
+      try ImageIO.writePNG(
+        image, to: folder + "/bad\(index).png",
+        text: [("facesh:model-hash", hash), ("facesh:latent", latent)])
+      let (lines, recorder) = try run("print(type(fit(\"bad\(index).png\", 3)))")
+      XCTAssertEqual(lines, ["face"])
+      XCTAssertEqual(recorder.warnings.count, 1, latent)
+      XCTAssertTrue(recorder.warnings.first?.contains(reason) ?? false, "\(latent): \(recorder.warnings)")
+    }
+  }
+
+  func testSheetsAndSmallPhotosAreFittedWithWarnings() throws {
+    _ = try run("sweep(random(2), 1, [-1σ, 1σ], \"sheet.png\")")
+    try ImageIO.writePNG(RGBImage(width: 2, height: 2, fill: (90, 60, 30)), to: folder + "/tiny.png")
+    let (_, recorder) = try run("fit(\"sheet.png\", 3)\nfit(\"tiny.png\", 3)")
+    XCTAssertEqual(recorder.warnings.count, 2)
+    XCTAssertTrue(recorder.warnings[0].contains("is a sheet of several faces"), recorder.warnings[0])
+    XCTAssertTrue(recorder.warnings[1].contains("only 2×2 pixels, smaller than the model's 16×16"), recorder.warnings[1])
+  }
+
   func testNearestReturnsFacesIndicesAndDistances() {
     XCTAssertEqual(
       printed(
         """
         let found = nearest(training(4), 3)
-        print(len(found), found[0][1], found[0][2] < 1e-4, found[0][0] == training(4))
-        print(found[1][2] <= found[2][2], abs(found[1][2] - distance(training(4), training(found[1][1]))) < 1e-4)
+        print(len(found), found[0][1], found[0][2], found[0][0] == training(4))
+        print(found[1][2] <= found[2][2], found[1][2] == distance(training(4), training(found[1][1])))
         print(len(nearest(mean())))
         """),
-      ["3 4 true true", "true true", "5"])
+      ["3 4 0 true", "true true", "5"])
   }
 
   func testDistanceAndTypical() {
@@ -163,7 +242,8 @@ final class PhotoTests: XCTestCase {
         let far = mean() with { pc[1] = 3σ, pc[2] = 4σ }
         print(round(distance(far) * 1000) / 1000)
         print(typical(mean()), typical(mean() with { pc[1] = 60σ }))
+        print(typical(mean() + (random(1) - random(2)) * 1e300))
         """),
-      ["true 0", "5", "true false"])
+      ["true 0", "5", "true false", "false"])
   }
 }
