@@ -86,15 +86,22 @@ extension Builtins {
     }
 
     let start = DispatchTime.now().uptimeNanoseconds
+    var firstStep = start
     let result: FitResult
     do {
       result = try machine.fitter().fit(photo: photo, options: options) { report in
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        let left = elapsed / Double(report.step) * Double(report.steps - report.step)
+        // The time left is estimated from the steps after the first, because the first
+        // also includes choosing the starting points.
+        let now = DispatchTime.now().uptimeNanoseconds
+        if report.step == 1 { firstStep = now }
+        var detail = String(format: "%.1f dB", report.psnr)
+        if report.step > 1 {
+          let perStep = Double(now - firstStep) * 1e-9 / Double(report.step - 1)
+          detail += ", " + Duration.text(perStep * Double(report.steps - report.step)) + " left"
+        }
         machine.sink.progress(
           TaskProgress(
-            task: task, done: report.step, total: report.steps,
-            detail: String(format: "%.1f dB, %@ left", report.psnr, Duration.text(left)),
+            task: task, done: report.step, total: report.steps, detail: detail,
             finished: false))
         return !machine.cancelFlag.isRaised
       }

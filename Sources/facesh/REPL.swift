@@ -189,11 +189,15 @@ final class REPL {
 
   // MARK: - Completion
 
-  /// Completes the word before the cursor: command names after `:`, their arguments, and
-  /// otherwise the names in scope (keywords, builtins, variables, functions and axes).
+  /// Completes the word before the cursor: command names after `:`, their arguments, file
+  /// paths inside an open string such as `fit("ph`, and otherwise the names in scope
+  /// (keywords, builtins, variables, functions and axes).
   func complete(_ before: String) -> Completion {
     if before.hasPrefix(":") {
       return REPLCommands.complete(before, repl: self)
+    }
+    if let path = REPL.openStringText(before) {
+      return Completion(wordLength: path.count, candidates: REPLCommands.pathCompletions(path))
     }
     let word = String(
       before.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
@@ -202,5 +206,27 @@ final class REPL {
     }
     let names = loaded()?.interpreter.namesInScope() ?? Interpreter.keywords
     return Completion(wordLength: word.count, candidates: names.filter { $0.hasPrefix(word) })
+  }
+
+  /// Returns the text after the opening quote when `before` ends inside a string literal,
+  /// or nil. Quotes escaped with a backslash do not count.
+  static func openStringText(_ before: String) -> String? {
+    var inside = false
+    var escaped = false
+    var start = before.startIndex
+    for index in before.indices {
+      let character = before[index]
+      if escaped {
+        escaped = false
+      } else if character == "\\" && inside {
+        escaped = true
+      } else if character == "\"" {
+        inside.toggle()
+        start = before.index(after: index)
+      } else if character == "#" && !inside {
+        return nil
+      }
+    }
+    return inside ? String(before[start...]) : nil
   }
 }

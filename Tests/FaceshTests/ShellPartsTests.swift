@@ -143,4 +143,23 @@ final class ShellPartsTests: XCTestCase {
     let text = LineEditorState.columns(["a", "b", "c", "d", "e"], width: 9)
     XCTAssertEqual(text, "a  c  e\nb  d")
   }
+
+  func testOpenStringIsFoundForPathCompletion() {
+    XCTAssertEqual(REPL.openStringText("fit(\"exam"), "exam")
+    XCTAssertEqual(REPL.openStringText("let a = \"x\"; fit(\""), "")
+    XCTAssertEqual(REPL.openStringText("save(f, \"a\\\"b"), "a\\\"b")
+    XCTAssertNil(REPL.openStringText("fit(\"done.png\")"))
+    XCTAssertNil(REPL.openStringText("random(3) # \"a comment"))
+    XCTAssertNil(REPL.openStringText("print(3"))
+  }
+
+  func testPathCompletionInsideAString() throws {
+    let folder = try TemporaryFolder()
+    FileManager.default.createFile(atPath: folder.path + "/portrait.jpg", contents: Data())
+    try FileManager.default.createDirectory(
+      atPath: folder.path + "/photos", withIntermediateDirectories: true)
+    XCTAssertEqual(
+      REPLCommands.pathCompletions(folder.path + "/p"),
+      [folder.path + "/photos/", folder.path + "/portrait.jpg"])
+  }
 }
