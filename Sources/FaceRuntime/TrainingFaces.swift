@@ -20,7 +20,8 @@ public struct Typicality: Sendable {
   public let distance: Double
   /// The fraction of training faces that lie closer to the mean face, 0 to 1.
   public let percentile: Double
-  /// The largest distance of any training face.
+  /// The largest distance of any training face; infinity for a model without training
+  /// faces, which has no region to leave.
   public let trainingMaximum: Double
   /// Axes on which the face is beyond the training faces' range, in axis order.
   public let excesses: [AxisExcess]
@@ -176,6 +177,6 @@ public final class TrainingFaces: @unchecked Sendable {
     let percentile = sortedDistances.isEmpty ? 0 : Double(low) / Double(sortedDistances.count)
     return Typicality(
       distance: distance, percentile: percentile,
-      trainingMaximum: sortedDistances.last ?? 0, excesses: excesses)
+      trainingMaximum: sortedDistances.last ?? .infinity, excesses: excesses)
   }
 }
