@@ -206,4 +206,26 @@ final class TrainingFacesTests: XCTestCase {
     broken[1] = .nan
     XCTAssertTrue(faces.typicality(of: broken).isOutside, "a NaN face is not typical")
   }
+
+  func testModelWithoutTrainingFacesHasNoRegionToLeave() throws {
+    let decoder = FitFixture.model.decoder
+    let dimension = FitFixture.model.latentSize
+    let axes = (0..<dimension).map { k in (0..<dimension).map { Float($0 == k ? 1 : 0) } }
+    let pca = PCABasis(
+      mean: [Float](repeating: 0, count: dimension), axes: axes,
+      sigma: [Float](repeating: 1, count: dimension))
+    let empty = FaceModel(decoder: decoder, latents: [], pca: pca)
+    let faces = TrainingFaces(model: empty)
+    var far = [Float](repeating: 0, count: dimension)
+    far[0] = 50
+    XCTAssertFalse(faces.typicality(of: far).isOutside)
+    XCTAssertEqual(faces.typicality(of: far).distance, 50, accuracy: 1e-4)
+    XCTAssertTrue(faces.nearest(to: far, count: 3).isEmpty)
+    far[1] = .infinity
+    XCTAssertTrue(faces.typicality(of: far).isOutside)
+    // Fitting still works, from the mean face alone.
+    let result = try FaceFitter(model: empty).fit(
+      photo: FitFixture.photos[0], options: FitOptions(steps: 20))
+    XCTAssertNil(result.startIndex)
+  }
 }
