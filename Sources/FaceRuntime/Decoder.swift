@@ -239,7 +239,7 @@ public final class Decoder: @unchecked Sendable {
   /// Drops copies derived from the weights; call after changing any parameter's value.
   func weightsChanged() {
     for case let convolution as ConvTransposeLayer in layers {
-      convolution.transposedWeight = nil
+      convolution.packedWeight = nil
     }
   }
 

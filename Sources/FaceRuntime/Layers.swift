@@ -66,21 +66,6 @@ func parallelFor(_ count: Int, work: Int, _ body: (Int) -> Void) {
   }
 }
 
-/// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N.
-/// Leading dimensions default to tightly packed matrices.
-@inline(__always)
-func gemm(
-  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-  alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
-) {
-  let lda = lda ?? (transposeA ? m : k)
-  let ldb = ldb ?? (transposeB ? k : n)
-  cblas_sgemm(
-    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc ?? n))
-}
-
 /// Largest number of floats a transposed convolution's column buffer may hold; larger batches
 /// are processed in chunks so the buffer stays in cache-friendly sizes.
 let columnBufferLimit = 1 << 22
@@ -255,9 +240,10 @@ final class ConvTransposeLayer: Layer {
     }
   }
 
-  /// (K·R·S, C) copy of the weight for the forward GEMM. Training passes rebuild it, and
-  /// `Decoder.weightsChanged()` clears it after an optimizer step.
-  var transposedWeight: [Float]? = nil
+  /// Wᵀ (K·R·S, C) packed for the forward GEMM, kept between inference passes.
+  /// `Decoder.weightsChanged()` clears it after an optimizer step, and training passes do not
+  /// use it.
+  var packedWeight: PackedMatrix? = nil
 
   /// Number of samples per chunk so that the column buffer stays under `columnBufferLimit`.
   private func chunkSize(batch: Int, plane: Int) -> Int {
@@ -279,10 +265,11 @@ final class ConvTransposeLayer: Layer {
     let outShape = outputShapeFor(input.shape)
     let inputPlane = height * width
     let rows = outputChannels * kernelHeight * kernelWidth
-    if training || transposedWeight == nil {
-      transposedWeight = transpose(weight.value, rows: inputChannels, columns: rows)
+    if !training && packedWeight == nil {
+      packedWeight = PackedMatrix(
+        transposed: true, rows: rows, columns: inputChannels, weight.value, lda: rows)
     }
-    let weightT = transposedWeight!
+    let packed = training ? nil : packedWeight
     let chunk = chunkSize(batch: batch, plane: inputPlane)
     var cols = [Float](repeating: 0, count: rows * chunk * inputPlane)
     var output = Activation(zeros: outShape, batch: batch)
@@ -294,9 +281,16 @@ final class ConvTransposeLayer: Layer {
 
       // cols (K·R·S, b·H·W) = Wᵀ (K·R·S, C) · x (C, b·H·W) for the chunk's b samples.
       input.data.withUnsafeBufferPointer { x in
-        gemm(
-          transposeA: false, transposeB: false, m: rows, n: columns, k: inputChannels, weightT,
-          x.baseAddress! + first * inputPlane, &cols, ldb: batch * inputPlane)
+        let chunkInput = x.baseAddress! + first * inputPlane
+        if let packed {
+          gemm(
+            packed: packed, transposeB: false, n: columns, chunkInput, &cols,
+            ldb: batch * inputPlane)
+        } else {
+          gemm(
+            transposeA: true, transposeB: false, m: rows, n: columns, k: inputChannels,
+            weight.value, chunkInput, &cols, ldb: batch * inputPlane)
+        }
       }
 
       // Scatter each column entry to its output pixel, starting from the bias.

@@ -3,6 +3,8 @@
 
 #include <cblas.h>
 
+#include "facesh_sgemm.h"
+
 // LAPACK's symmetric eigensolver (divide and conquer), as exported by OpenBLAS.
 // Fortran calling convention: every argument by pointer, column-major storage.
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,

@@ -1,0 +1,66 @@
+#ifndef FACESH_SGEMM_H
+#define FACESH_SGEMM_H
+
+#include <stddef.h>
+
+/// Rows and columns of the micro-kernel's tile of C. Every kernel uses the same tile, so a
+/// matrix packed by `facesh_sgemm_pack_a` works with each of them.
+#define FACESH_SGEMM_MR 6
+#define FACESH_SGEMM_NR 16
+/// Depth of one packed block. Sums over k are split at multiples of this value only, so the
+/// result does not depend on how the work is divided into tasks.
+#define FACESH_SGEMM_KC 256
+
+/// One single-precision GEMM, C = alpha·op(A)·op(B) + beta·C, with op(A) M×K and op(B) K×N,
+/// cut into tasks that may run in any order and on any threads.
+///
+/// A and B are row-major with leading dimensions `lda` and `ldb`. Element (i, j) of C is at
+/// `c[i * c_row_stride + j * c_column_stride]`, so a column-major C is allowed too. When
+/// `packed_a` is not NULL it must hold op(A) as written by `facesh_sgemm_pack_a`, and `a`,
+/// `lda` and `transpose_a` are ignored. With beta = 0, C is not read, so it may hold NaN.
+typedef struct {
+  int transpose_a;
+  int transpose_b;
+  long m, n, k;
+  float alpha, beta;
+  const float *a;
+  long lda;
+  const float *packed_a;
+  const float *b;
+  long ldb;
+  float *c;
+  long c_row_stride;
+  long c_column_stride;
+  /* Filled in by facesh_sgemm_prepare. */
+  long block_rows;
+  long block_columns;
+  long tasks_m;
+  long tasks_n;
+  int kernel;
+} facesh_sgemm_plan;
+
+/// Chooses the kernel and the division into tasks, and returns the number of tasks. Each
+/// task writes its own block of C, and every element of C is computed by the same sequence
+/// of operations whatever the number of tasks, so results are bit-identical from run to
+/// run and across thread counts on one machine.
+long facesh_sgemm_prepare(facesh_sgemm_plan *plan);
+
+/// Computes task `task` (0 ≤ task < the count `facesh_sgemm_prepare` returned).
+void facesh_sgemm_run_task(const facesh_sgemm_plan *plan, long task);
+
+/// Number of floats `facesh_sgemm_pack_a` writes for an M×K op(A).
+size_t facesh_sgemm_packed_a_count(long m, long k);
+
+/// Writes op(A) (M×K) in the kernels' panel order into `packed`, which must hold
+/// `facesh_sgemm_packed_a_count(m, k)` floats.
+void facesh_sgemm_pack_a(int transpose_a, long m, long k, const float *a, long lda,
+                         float *packed);
+
+/// Name of the kernel `facesh_sgemm_prepare` selects: "avx2-fma" or "generic".
+const char *facesh_sgemm_kernel_name(void);
+
+/// Makes `facesh_sgemm_prepare` select the portable C kernel even where AVX2 and FMA are
+/// available (nonzero), or the fastest one again (zero). For tests.
+void facesh_sgemm_force_generic(int force);
+
+#endif
