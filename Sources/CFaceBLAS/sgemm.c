@@ -5,6 +5,7 @@
  * the same element, and an element's sum over k runs in one fixed order whatever the
  * blocking into tasks. */
 #include "facesh_sgemm.h"
+#include "sgemm_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,20 +18,6 @@
 /* The scalar stores below must round exactly as the vector ones do, which use a separate
  * multiply and add, so the compiler may not fuse them into FMAs. */
 #pragma STDC FP_CONTRACT OFF
-
-enum { MR = FACESH_SGEMM_MR, NR = FACESH_SGEMM_NR, KC = FACESH_SGEMM_KC };
-
-/* How a kernel combines its sums S with the tile of C it writes. */
-enum store_mode {
-  STORE_OVERWRITE, /* C = alpha·S */
-  STORE_ADD,       /* C = C + alpha·S */
-  STORE_SCALE,     /* C = beta·C + alpha·S */
-};
-
-enum kernel_id { KERNEL_GENERIC = 0, KERNEL_AVX2 = 1 };
-
-typedef void (*micro_kernel)(long kc, const float *a, const float *b, float *c, long ldc,
-                             float alpha, float beta, int mode);
 
 /* ---- Portable kernel ---- */
 
@@ -129,7 +116,7 @@ static int force_generic = 0;
 
 void facesh_sgemm_force_generic(int force) { force_generic = force != 0; }
 
-static int best_kernel(void) {
+int sgemm_best_kernel(void) {
   if (force_generic) return KERNEL_GENERIC;
 #ifdef FACESH_HAVE_X86
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return KERNEL_AVX2;
@@ -138,10 +125,10 @@ static int best_kernel(void) {
 }
 
 const char *facesh_sgemm_kernel_name(void) {
-  return best_kernel() == KERNEL_AVX2 ? "avx2-fma" : "generic";
+  return sgemm_best_kernel() == KERNEL_AVX2 ? "avx2-fma" : "generic";
 }
 
-static micro_kernel kernel_for(int id) {
+micro_kernel sgemm_kernel(int id) {
 #ifdef FACESH_HAVE_X86
   if (id == KERNEL_AVX2) return kernel_avx2;
 #endif
@@ -150,8 +137,6 @@ static micro_kernel kernel_for(int id) {
 }
 
 /* ---- Packing ---- */
-
-static long panels(long count, long width) { return (count + width - 1) / width; }
 
 /* Writes rows [row, row + MR) of op(A), depth [depth, depth + kc), as kc groups of MR
  * values; rows past m are zero. */
@@ -175,7 +160,7 @@ static void pack_a_panel(int transpose_a, long m, const float *a, long lda, long
 
 /* Writes columns [column, column + NR) of op(B), depth [depth, depth + kc), as kc groups of
  * NR values; columns past n are zero. */
-static void pack_b_panel(int transpose_b, long n, const float *b, long ldb, long column,
+void sgemm_pack_b_panel(int transpose_b, long n, const float *b, long ldb, long column,
                          long depth, long kc, float *out) {
   long columns = n - column < NR ? n - column : NR;
   if (columns < NR) memset(out, 0, sizeof(float) * NR * kc);
@@ -212,22 +197,20 @@ void facesh_sgemm_pack_a(int transpose_a, long m, long k, const float *a, long l
 
 /* ---- Per-thread scratch ---- */
 
-/* Packing buffers, one pair per thread, grown as needed and kept for the thread's life. */
-static _Thread_local float *scratch_a;
-static _Thread_local size_t scratch_a_count;
-static _Thread_local float *scratch_b;
-static _Thread_local size_t scratch_b_count;
+/* Packing buffers, one set per thread, grown as needed and kept for the thread's life. */
+static _Thread_local float *scratch_buffers[SCRATCH_SLOTS];
+static _Thread_local size_t scratch_counts[SCRATCH_SLOTS];
 
-static float *scratch(float **buffer, size_t *capacity, size_t count) {
-  if (count > *capacity) {
-    free(*buffer);
+float *sgemm_scratch(int slot, size_t count) {
+  if (count > scratch_counts[slot]) {
+    free(scratch_buffers[slot]);
     /* 64-byte alignment for the kernels' aligned loads; the size must be a multiple. */
     size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
-    *buffer = aligned_alloc(64, bytes);
-    if (*buffer == NULL) abort();
-    *capacity = count;
+    scratch_buffers[slot] = aligned_alloc(64, bytes);
+    if (scratch_buffers[slot] == NULL) abort();
+    scratch_counts[slot] = count;
   }
-  return *buffer;
+  return scratch_buffers[slot];
 }
 
 /* ---- Plan and tasks ---- */
@@ -240,7 +223,7 @@ enum { MAX_BLOCK_PANELS_M = 24, MAX_BLOCK_PANELS_N = 32, MIN_BLOCK_PANELS_M = 4 
 enum { TARGET_TASKS = 8 };
 
 long facesh_sgemm_prepare(facesh_sgemm_plan *plan) {
-  plan->kernel = best_kernel();
+  plan->kernel = sgemm_best_kernel();
   long panels_m = panels(plan->m, MR);
   long panels_n = panels(plan->n, NR);
   if (plan->m <= 0 || plan->n <= 0) {
@@ -316,11 +299,11 @@ void facesh_sgemm_run_task(const facesh_sgemm_plan *plan, long task) {
     scale_block(plan, row_end, column_end, row_start, column_start);
     return;
   }
-  micro_kernel kernel = kernel_for(plan->kernel);
+  micro_kernel kernel = sgemm_kernel(plan->kernel);
   long padded_m = panels(plan->m, MR) * MR;
   long column_panels = panels(column_end - column_start, NR);
-  float *b_block = scratch(&scratch_b, &scratch_b_count, (size_t)column_panels * NR * KC);
-  float *a_buffer = scratch(&scratch_a, &scratch_a_count, (size_t)MR * KC);
+  float *b_block = sgemm_scratch(SCRATCH_B, (size_t)column_panels * NR * KC);
+  float *a_buffer = sgemm_scratch(SCRATCH_A, (size_t)MR * KC);
 
   for (long depth = 0; depth < plan->k; depth += KC) {
     long kc = plan->k - depth < KC ? plan->k - depth : KC;
@@ -329,13 +312,13 @@ void facesh_sgemm_run_task(const facesh_sgemm_plan *plan, long task) {
       mode = plan->beta == 0.0f ? STORE_OVERWRITE : plan->beta == 1.0f ? STORE_ADD : STORE_SCALE;
     }
 
-    // Pack this task's columns of op(B) for the depth block.
+    /* Pack this task's columns of op(B) for the depth block. */
     for (long panel = 0; panel < column_panels; panel++) {
-      pack_b_panel(plan->transpose_b, plan->n, plan->b, plan->ldb, column_start + panel * NR,
+      sgemm_pack_b_panel(plan->transpose_b, plan->n, plan->b, plan->ldb, column_start + panel * NR,
                    depth, kc, b_block + panel * NR * kc);
     }
 
-    // Multiply each row panel of op(A) with every packed column panel.
+    /* Multiply each row panel of op(A) with every packed column panel. */
     for (long row = row_start; row < row_end; row += MR) {
       const float *a_panel;
       if (plan->packed_a != NULL) {

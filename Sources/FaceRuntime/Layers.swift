@@ -240,9 +240,9 @@ final class ConvTransposeLayer: Layer {
     }
   }
 
-  /// Wᵀ (K·R·S, C) packed for the forward GEMM, kept between inference passes.
-  /// `Decoder.weightsChanged()` clears it after an optimizer step, and training passes do not
-  /// use it.
+  /// Wᵀ (K·R·S, C) packed for `forwardInBlocks`, kept between inference passes.
+  /// `Decoder.weightsChanged()` clears it after an optimizer step, and training passes repack
+  /// the weight instead of using it.
   var packedWeight: PackedMatrix? = nil
 
   /// Number of samples per chunk so that the column buffer stays under `columnBufferLimit`.
@@ -260,16 +260,81 @@ final class ConvTransposeLayer: Layer {
   func forward(_ input: Activation, training: Bool, fusing activation: ActivationLayer.Kind?)
     -> Activation
   {
+    if gemmBackend == .openBLAS {
+      return forwardThroughColumns(input, fusing: activation)
+    }
+    return forwardInBlocks(input, training: training, fusing: activation)
+  }
+
+  /// Runs the layer with facesh_conv_transpose in CFaceBLAS, which multiplies and scatters
+  /// a few output channels and input rows at a time.
+  private func forwardInBlocks(
+    _ input: Activation, training: Bool, fusing activation: ActivationLayer.Kind?
+  ) -> Activation {
+    let outShape = outputShapeFor(input.shape)
+    let rows = outputChannels * kernelHeight * kernelWidth
+    let packed: PackedMatrix
+    if !training, let cached = packedWeight {
+      packed = cached
+    } else {
+      packed = PackedMatrix(
+        transposed: true, rows: rows, columns: inputChannels, weight.value, lda: rows)
+      if !training { packedWeight = packed }
+    }
+    let count = outShape.count * input.batch
+    // Every task writes its part of the output in full, starting from the bias.
+    let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      packed.values.withUnsafeBufferPointer { weightPointer in
+        input.data.withUnsafeBufferPointer { inputPointer in
+          bias.value.withUnsafeBufferPointer { biasPointer in
+            var plan = facesh_conv_transpose_plan()
+            plan.packed_weight = weightPointer.baseAddress
+            plan.input = inputPointer.baseAddress
+            plan.bias = biasPointer.baseAddress
+            plan.output = buffer.baseAddress
+            (plan.input_channels, plan.output_channels, plan.batch) =
+              (inputChannels, outputChannels, input.batch)
+            (plan.height, plan.width) = (input.shape.height, input.shape.width)
+            (plan.out_height, plan.out_width) = (outShape.height, outShape.width)
+            (plan.kernel_height, plan.kernel_width) = (kernelHeight, kernelWidth)
+            (plan.stride_y, plan.stride_x, plan.pad_y, plan.pad_x) = (strideY, strideX, padY, padX)
+            (plan.activation, plan.slope) = Self.activationCode(activation)
+            let tasks = facesh_conv_transpose_prepare(&plan)
+            let work = rows * input.shape.count * input.batch
+            withUnsafePointer(to: plan) { planPointer in
+              parallelFor(tasks, work: work) {
+                facesh_conv_transpose_run_task(planPointer, $0)
+              }
+            }
+          }
+        }
+      }
+      initialized = count
+    }
+    return Activation(shape: outShape, batch: input.batch, data: data)
+  }
+
+  /// The activation as facesh_conv_transpose_plan's `activation` and `slope` fields.
+  private static func activationCode(_ kind: ActivationLayer.Kind?) -> (Int32, Float) {
+    switch kind {
+    case nil: return (Int32(FACESH_ACTIVATION_NONE), 0)
+    case .relu: return (Int32(FACESH_ACTIVATION_RELU), 0)
+    case .leakyReLU(let slope): return (Int32(FACESH_ACTIVATION_LEAKY_RELU), slope)
+    case .sigmoid: return (Int32(FACESH_ACTIVATION_SIGMOID), 0)
+    case .tanh: return (Int32(FACESH_ACTIVATION_TANH), 0)
+    }
+  }
+
+  /// Runs the layer as one OpenBLAS GEMM per chunk of samples into a column buffer, followed
+  /// by a scatter; for comparison with `forwardInBlocks`.
+  private func forwardThroughColumns(_ input: Activation, fusing activation: ActivationLayer.Kind?)
+    -> Activation
+  {
     let batch = input.batch
     let (height, width) = (input.shape.height, input.shape.width)
     let outShape = outputShapeFor(input.shape)
     let inputPlane = height * width
     let rows = outputChannels * kernelHeight * kernelWidth
-    if !training && packedWeight == nil {
-      packedWeight = PackedMatrix(
-        transposed: true, rows: rows, columns: inputChannels, weight.value, lda: rows)
-    }
-    let packed = training ? nil : packedWeight
     let chunk = chunkSize(batch: batch, plane: inputPlane)
     var cols = [Float](repeating: 0, count: rows * chunk * inputPlane)
     var output = Activation(zeros: outShape, batch: batch)
@@ -281,16 +346,9 @@ final class ConvTransposeLayer: Layer {
 
       // cols (K·R·S, b·H·W) = Wᵀ (K·R·S, C) · x (C, b·H·W) for the chunk's b samples.
       input.data.withUnsafeBufferPointer { x in
-        let chunkInput = x.baseAddress! + first * inputPlane
-        if let packed {
-          gemm(
-            packed: packed, transposeB: false, n: columns, chunkInput, &cols,
-            ldb: batch * inputPlane)
-        } else {
-          gemm(
-            transposeA: true, transposeB: false, m: rows, n: columns, k: inputChannels,
-            weight.value, chunkInput, &cols, ldb: batch * inputPlane)
-        }
+        gemm(
+          transposeA: true, transposeB: false, m: rows, n: columns, k: inputChannels,
+          weight.value, x.baseAddress! + first * inputPlane, &cols, ldb: batch * inputPlane)
       }
 
       // Scatter each column entry to its output pixel, starting from the bias.

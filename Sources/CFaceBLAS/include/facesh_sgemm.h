@@ -63,4 +63,49 @@ const char *facesh_sgemm_kernel_name(void);
 /// available (nonzero), or the fastest one again (zero). For tests.
 void facesh_sgemm_force_generic(int force);
 
+/// Activation applied to a transposed convolution's output (`activation` field).
+enum {
+  FACESH_ACTIVATION_NONE = 0,
+  FACESH_ACTIVATION_RELU = 1,
+  FACESH_ACTIVATION_LEAKY_RELU = 2,
+  FACESH_ACTIVATION_SIGMOID = 3,
+  FACESH_ACTIVATION_TANH = 4,
+};
+
+/// A 2-D transposed convolution computed as GEMM and scatter (col2im) in blocks small enough
+/// to stay in cache, with the bias and an optional activation. The column matrix
+/// Wᵀ·x of the whole layer is never stored.
+///
+/// Shapes, channel-major: input (C, B, H, W), output (K, B, P, Q), weight (C, K, R, S)
+/// packed as Wᵀ (K·R·S rows, C columns) by `facesh_sgemm_pack_a(1, K·R·S, C, weight,
+/// K·R·S, packed)`. Output pixel (oy, ox) receives input pixel (iy, ix) through kernel tap
+/// (ky, kx) when oy = iy·stride_y − pad_y + ky and ox = ix·stride_x − pad_x + kx.
+typedef struct {
+  const float *packed_weight;
+  const float *input;
+  const float *bias;
+  float *output;
+  long input_channels, output_channels, batch;
+  long height, width, out_height, out_width;
+  long kernel_height, kernel_width, stride_y, stride_x, pad_y, pad_x;
+  int activation;
+  float slope;
+  /* Filled in by facesh_conv_transpose_prepare: each task computes `group_channels` output
+   * channels of `block_samples` samples, restricted to `band_rows` output rows when the
+   * plane is split into bands (then block_samples is 1). */
+  long group_channels, groups;
+  long block_samples, sample_blocks;
+  long band_rows, bands;
+  long chunk_rows;
+  int kernel;
+} facesh_conv_transpose_plan;
+
+/// Chooses the division into tasks and returns their number. Tasks write disjoint parts of
+/// the output. The division depends only on the shapes, so results are bit-identical from
+/// run to run and across thread counts.
+long facesh_conv_transpose_prepare(facesh_conv_transpose_plan *plan);
+
+/// Computes task `task` (0 ≤ task < the count `facesh_conv_transpose_prepare` returned).
+void facesh_conv_transpose_run_task(const facesh_conv_transpose_plan *plan, long task);
+
 #endif

@@ -1,0 +1,216 @@
+/* Forward pass of a transposed convolution: the GEMM Wᵀ·x in blocks of a few output channels
+ * by a few input rows, each scattered into the output (col2im) while it is still in cache.
+ * Computing the whole column matrix first, as a plain GEMM does, writes and reads back
+ * K·R·S·B·H·W floats (12.8 MB for one 2048×1564 layer at batch 1), which costs about as
+ * much as the multiplication. */
+#include "CFaceBLAS.h"
+#include "sgemm_internal.h"
+
+/* Rows of Wᵀ (output channels × taps) per task, and input pixels per column block. The
+ * block of columns, GROUP_ROWS × CHUNK_COLUMNS floats, is 96 KiB, and the packed input
+ * block, KC × CHUNK_COLUMNS, is 256 KiB, so both stay in L2. */
+enum { GROUP_ROWS = 96, CHUNK_COLUMNS = 256 };
+
+/* Enough tasks that two to eight threads get even shares. */
+enum { TARGET_TASKS = 8 };
+
+static long greatest_common_divisor(long a, long b) {
+  while (b != 0) {
+    long rest = a % b;
+    a = b;
+    b = rest;
+  }
+  return a;
+}
+
+static long min_long(long a, long b) { return a < b ? a : b; }
+static long max_long(long a, long b) { return a > b ? a : b; }
+
+long facesh_conv_transpose_prepare(facesh_conv_transpose_plan *plan) {
+  plan->kernel = sgemm_best_kernel();
+  long taps = plan->kernel_height * plan->kernel_width;
+  long plane = plan->height * plan->width;
+  if (plan->output_channels <= 0 || plan->batch <= 0 || plan->out_height <= 0 ||
+      plan->out_width <= 0 || plane <= 0 || taps <= 0) {
+    plan->groups = plan->sample_blocks = plan->bands = 0;
+    return 0;
+  }
+
+  /* Channel groups start at row multiples of MR, so that they begin at a panel of the
+   * packed weight. */
+  long step = MR / greatest_common_divisor(taps, MR);
+  long group = (GROUP_ROWS / taps) / step * step;
+  group = min_long(max_long(group, step), plan->output_channels);
+  plan->group_channels = group;
+  plan->groups = panels(plan->output_channels, group);
+
+  /* Small planes: several samples per task, so that each GEMM has a few hundred columns. */
+  long samples = min_long(plan->batch, max_long(1, CHUNK_COLUMNS / plane));
+  while (samples > 1 && plan->groups * panels(plan->batch, samples) < TARGET_TASKS) {
+    samples = (samples + 1) / 2;
+  }
+  plan->block_samples = samples;
+  plan->sample_blocks = panels(plan->batch, samples);
+
+  /* Too few tasks for the threads: split each output plane into bands of rows. A band
+   * needs the input rows of its neighbours' edges too, so bands stay at least 8 strides
+   * high to keep that repeated work small. */
+  long tasks = plan->groups * plan->sample_blocks;
+  plan->bands = 1;
+  plan->band_rows = plan->out_height;
+  if (samples == 1 && tasks < TARGET_TASKS) {
+    long wanted = panels(TARGET_TASKS, tasks);
+    long most = max_long(1, plan->out_height / (8 * plan->stride_y));
+    long bands = min_long(wanted, most);
+    plan->band_rows = panels(plan->out_height, bands);
+    plan->bands = panels(plan->out_height, plan->band_rows);
+  }
+  plan->chunk_rows = max_long(1, CHUNK_COLUMNS / plan->width);
+  return plan->groups * plan->sample_blocks * plan->bands;
+}
+
+/* Columns of input row `iy`'s kernel tap `kx` that land inside the output row. */
+static void valid_columns(const facesh_conv_transpose_plan *plan, long kx, long *start,
+                          long *end) {
+  long low = plan->pad_x - kx;
+  *start = low <= 0 ? 0 : (low + plan->stride_x - 1) / plan->stride_x;
+  long high = plan->out_width - 1 + plan->pad_x - kx;
+  *end = high < 0 ? 0 : min_long(plan->width, high / plan->stride_x + 1);
+}
+
+/* Adds the column block of input rows [row_start, row_end) (global rows b·H + iy) for
+ * channels [k_start, k_end) into the output rows [oy_start, oy_end). */
+static void scatter(const facesh_conv_transpose_plan *plan, const float *columns,
+                    long column_stride, long k_start, long k_end, long row_start,
+                    long row_end, long oy_start, long oy_end) {
+  long out_plane = plan->out_height * plan->out_width;
+  long taps = plan->kernel_height * plan->kernel_width;
+  for (long k = k_start; k < k_end; k++) {
+    const float *channel_rows = columns + (k - k_start) * taps * column_stride;
+    for (long row = row_start; row < row_end; row++) {
+      long b = row / plan->height;
+      long iy = row % plan->height;
+      float *target = plan->output + (k * plan->batch + b) * out_plane;
+      const float *source_row = channel_rows + (row - row_start) * plan->width;
+      for (long ky = 0; ky < plan->kernel_height; ky++) {
+        long oy = iy * plan->stride_y - plan->pad_y + ky;
+        if (oy < oy_start || oy >= oy_end) continue;
+        float *target_row = target + oy * plan->out_width;
+        for (long kx = 0; kx < plan->kernel_width; kx++) {
+          long start, end;
+          valid_columns(plan, kx, &start, &end);
+          const float *source = source_row + (ky * plan->kernel_width + kx) * column_stride;
+          float *destination = target_row - plan->pad_x + kx;
+          if (plan->stride_x == 1) {
+            for (long ix = start; ix < end; ix++) destination[ix] += source[ix];
+          } else if (plan->stride_x == 2) {
+            for (long ix = start; ix < end; ix++) destination[2 * ix] += source[ix];
+          } else {
+            for (long ix = start; ix < end; ix++) destination[ix * plan->stride_x] += source[ix];
+          }
+        }
+      }
+    }
+  }
+}
+
+static void apply_activation(const facesh_conv_transpose_plan *plan, float *values, long count) {
+  switch (plan->activation) {
+    case FACESH_ACTIVATION_RELU: facesh_relu(values, count); break;
+    case FACESH_ACTIVATION_LEAKY_RELU: facesh_leaky_relu(values, count, plan->slope); break;
+    case FACESH_ACTIVATION_SIGMOID: facesh_sigmoid(values, count); break;
+    case FACESH_ACTIVATION_TANH: facesh_tanh(values, count); break;
+    default: break;
+  }
+}
+
+/* Computes the column block of input rows [row_start, row_end) for weight rows
+ * [weight_row, weight_row + rows) into `columns` (row stride `column_stride`). */
+static void multiply_chunk(const facesh_conv_transpose_plan *plan, micro_kernel kernel,
+                           long weight_row, long rows, long row_start, long row_end,
+                           float *columns, long column_stride) {
+  long taps = plan->kernel_height * plan->kernel_width;
+  long padded_weight_rows = panels(plan->output_channels * taps, MR) * MR;
+  long input_stride = plan->batch * plan->height * plan->width;
+  long first_column = row_start * plan->width;
+  long end_column = row_end * plan->width;
+  long column_panels = column_stride / NR;
+  float *packed_input = sgemm_scratch(SCRATCH_B, (size_t)column_panels * NR * KC);
+  for (long depth = 0; depth < plan->input_channels; depth += KC) {
+    long kc = min_long(KC, plan->input_channels - depth);
+    int mode = depth == 0 ? STORE_OVERWRITE : STORE_ADD;
+    for (long panel = 0; panel < column_panels; panel++) {
+      sgemm_pack_b_panel(0, end_column, plan->input, input_stride, first_column + panel * NR,
+                         depth, kc, packed_input + panel * NR * kc);
+    }
+    const float *weight_block = plan->packed_weight + depth * padded_weight_rows;
+    for (long row = 0; row < rows; row += MR) {
+      const float *a_panel = weight_block + (weight_row + row) * kc;
+      for (long panel = 0; panel < column_panels; panel++) {
+        kernel(kc, a_panel, packed_input + panel * NR * kc,
+               columns + row * column_stride + panel * NR, column_stride, 1.0f, 0.0f, mode);
+      }
+    }
+  }
+}
+
+void facesh_conv_transpose_run_task(const facesh_conv_transpose_plan *plan, long task) {
+  long band = task % plan->bands;
+  long sample_block = (task / plan->bands) % plan->sample_blocks;
+  long group = task / (plan->bands * plan->sample_blocks);
+  long k_start = group * plan->group_channels;
+  long k_end = min_long(plan->output_channels, k_start + plan->group_channels);
+  long b_start = sample_block * plan->block_samples;
+  long b_end = min_long(plan->batch, b_start + plan->block_samples);
+  long oy_start = band * plan->band_rows;
+  long oy_end = min_long(plan->out_height, oy_start + plan->band_rows);
+  long out_plane = plan->out_height * plan->out_width;
+  long band_count = (oy_end - oy_start) * plan->out_width;
+  micro_kernel kernel = sgemm_kernel(plan->kernel);
+
+  /* Global input rows b·H + iy that reach the band. With one band that is every row of the
+   * task's samples, which are contiguous in the input. */
+  long row_start = b_start * plan->height;
+  long row_end = b_end * plan->height;
+  if (plan->bands > 1) {
+    long low = oy_start + plan->pad_y - (plan->kernel_height - 1);
+    long first_iy = low <= 0 ? 0 : (low + plan->stride_y - 1) / plan->stride_y;
+    long last_iy = min_long(plan->height, (oy_end - 1 + plan->pad_y) / plan->stride_y + 1);
+    if (last_iy < first_iy) last_iy = first_iy;
+    row_start = b_start * plan->height + first_iy;
+    row_end = b_start * plan->height + last_iy;
+  }
+
+  /* Start every output row of the task from the bias. */
+  for (long k = k_start; k < k_end; k++) {
+    for (long b = b_start; b < b_end; b++) {
+      float *values = plan->output + (k * plan->batch + b) * out_plane + oy_start * plan->out_width;
+      float bias = plan->bias[k];
+      for (long i = 0; i < band_count; i++) values[i] = bias;
+    }
+  }
+
+  /* Multiply and scatter a few input rows at a time. */
+  long taps = plan->kernel_height * plan->kernel_width;
+  long weight_rows = (k_end - k_start) * taps;
+  long padded_rows = panels(weight_rows, MR) * MR;
+  for (long row = row_start; row < row_end; row += plan->chunk_rows) {
+    long chunk_end = min_long(row_end, row + plan->chunk_rows);
+    long column_stride = panels((chunk_end - row) * plan->width, NR) * NR;
+    float *columns = sgemm_scratch(SCRATCH_COLUMNS, (size_t)padded_rows * column_stride);
+    multiply_chunk(plan, kernel, k_start * taps, weight_rows, row, chunk_end, columns,
+                   column_stride);
+    scatter(plan, columns, column_stride, k_start, k_end, row, chunk_end, oy_start, oy_end);
+  }
+
+  /* Apply the activation while the rows are in cache. */
+  if (plan->activation != FACESH_ACTIVATION_NONE) {
+    for (long k = k_start; k < k_end; k++) {
+      for (long b = b_start; b < b_end; b++) {
+        apply_activation(
+            plan, plan->output + (k * plan->batch + b) * out_plane + oy_start * plan->out_width,
+            band_count);
+      }
+    }
+  }
+}
