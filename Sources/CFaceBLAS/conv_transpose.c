@@ -139,10 +139,8 @@ static void multiply_chunk(const facesh_conv_transpose_plan *plan, micro_kernel 
   for (long depth = 0; depth < plan->input_channels; depth += KC) {
     long kc = min_long(KC, plan->input_channels - depth);
     int mode = depth == 0 ? STORE_OVERWRITE : STORE_ADD;
-    for (long panel = 0; panel < column_panels; panel++) {
-      sgemm_pack_b_panel(0, end_column, plan->input, input_stride, first_column + panel * NR,
-                         depth, kc, packed_input + panel * NR * kc);
-    }
+    sgemm_pack_b_block(plan->kernel, 0, end_column, plan->input, input_stride, first_column,
+                       column_panels, depth, kc, packed_input);
     const float *weight_block = plan->packed_weight + depth * padded_weight_rows;
     for (long row = 0; row < rows; row += MR) {
       const float *a_panel = weight_block + (weight_row + row) * kc;

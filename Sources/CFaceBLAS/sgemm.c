@@ -138,10 +138,69 @@ micro_kernel sgemm_kernel(int id) {
 
 /* ---- Packing ---- */
 
+/* Packing only moves values, so the AVX2 and portable versions give the same panels. The
+ * AVX2 ones transpose 8×8 blocks in registers where the source is contiguous along k. */
+
+#ifdef FACESH_HAVE_X86
+/* Replaces rows r[0..8) of an 8×8 block by its columns. */
+__attribute__((target("avx2,fma"))) static inline void transpose_8x8(__m256 r[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* Packs MR full rows that are contiguous along k; returns how many depth steps it packed
+ * (a multiple of 8). Each 8-wide store also writes two lanes into the next group, which the
+ * next store overwrites; the last store of a block is masked so it stays inside the panel. */
+__attribute__((target("avx2,fma"))) static long pack_rows_avx2(const float *a, long lda,
+                                                               long kc, float *out) {
+  const __m256i six_lanes = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  long p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    __m256 r[8];
+    for (int i = 0; i < MR; i++) r[i] = _mm256_loadu_ps(a + i * lda + p);
+    r[6] = r[7] = _mm256_setzero_ps();
+    transpose_8x8(r);
+    for (int q = 0; q < 7; q++) _mm256_storeu_ps(out + (p + q) * MR, r[q]);
+    _mm256_maskstore_ps(out + (p + 7) * MR, six_lanes, r[7]);
+  }
+  return p;
+}
+
+/* Packs NR full columns of a transposed B (each column contiguous along k); returns how
+ * many depth steps it packed (a multiple of 8). */
+__attribute__((target("avx2,fma"))) static long pack_columns_avx2(const float *b, long ldb,
+                                                                  long kc, float *out) {
+  long p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    for (int half = 0; half < 2; half++) {
+      __m256 r[8];
+      for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(b + (half * 8 + j) * ldb + p);
+      transpose_8x8(r);
+      for (int q = 0; q < 8; q++) _mm256_storeu_ps(out + (p + q) * NR + half * 8, r[q]);
+    }
+  }
+  return p;
+}
+#endif
+
 /* Writes rows [row, row + MR) of op(A), depth [depth, depth + kc), as kc groups of MR
  * values; rows past m are zero. */
-static void pack_a_panel(int transpose_a, long m, const float *a, long lda, long row,
-                         long depth, long kc, float *out) {
+static void pack_a_panel(int kernel, int transpose_a, long m, const float *a, long lda,
+                         long row, long depth, long kc, float *out) {
   long rows = m - row < MR ? m - row : MR;
   if (rows < MR) memset(out, 0, sizeof(float) * MR * kc);
   if (transpose_a) {
@@ -150,31 +209,61 @@ static void pack_a_panel(int transpose_a, long m, const float *a, long lda, long
       const float *source = a + (depth + p) * lda + row;
       for (long i = 0; i < rows; i++) out[p * MR + i] = source[i];
     }
-  } else {
-    for (long i = 0; i < rows; i++) {
-      const float *source = a + (row + i) * lda + depth;
-      for (long p = 0; p < kc; p++) out[p * MR + i] = source[p];
-    }
+    return;
+  }
+  long done = 0;
+#ifdef FACESH_HAVE_X86
+  if (kernel == KERNEL_AVX2 && rows == MR) done = pack_rows_avx2(a + row * lda + depth, lda, kc, out);
+#endif
+  (void)kernel;
+  for (long i = 0; i < rows; i++) {
+    const float *source = a + (row + i) * lda + depth;
+    for (long p = done; p < kc; p++) out[p * MR + i] = source[p];
   }
 }
 
-/* Writes columns [column, column + NR) of op(B), depth [depth, depth + kc), as kc groups of
- * NR values; columns past n are zero. */
-void sgemm_pack_b_panel(int transpose_b, long n, const float *b, long ldb, long column,
-                         long depth, long kc, float *out) {
-  long columns = n - column < NR ? n - column : NR;
-  if (columns < NR) memset(out, 0, sizeof(float) * NR * kc);
-  if (transpose_b) {
-    /* op(B)(p, j) = b[j·ldb + p] */
-    for (long j = 0; j < columns; j++) {
-      const float *source = b + (column + j) * ldb + depth;
-      for (long p = 0; p < kc; p++) out[p * NR + j] = source[p];
+/* Writes `column_panels` panels of op(B) from column `column` on, depth [depth, depth + kc),
+ * each as kc groups of NR values; columns past n are zero. */
+void sgemm_pack_b_block(int kernel, int transpose_b, long n, const float *b, long ldb,
+                        long column, long column_panels, long depth, long kc, float *out) {
+  long columns = n - column < column_panels * NR ? n - column : column_panels * NR;
+  if (columns < column_panels * NR) memset(out, 0, sizeof(float) * column_panels * NR * kc);
+  if (!transpose_b) {
+    /* Eight rows at a time across all panels: the reads stream along each row, and the
+     * writes fill 8·NR contiguous values per panel instead of jumping a panel per row. */
+    long full_panels = columns / NR;
+    for (long p0 = 0; p0 < kc; p0 += 8) {
+      long p_end = p0 + 8 < kc ? p0 + 8 : kc;
+      for (long panel = 0; panel < full_panels; panel++) {
+        float *target = out + panel * NR * kc;
+        for (long p = p0; p < p_end; p++) {
+          memcpy(target + p * NR, b + (depth + p) * ldb + column + panel * NR, sizeof(float) * NR);
+        }
+      }
+      for (long j = full_panels * NR; j < columns; j++) {
+        float *target = out + (j / NR) * NR * kc + j % NR;
+        for (long p = p0; p < p_end; p++) target[p * NR] = b[(depth + p) * ldb + column + j];
+      }
     }
-  } else {
-    for (long p = 0; p < kc; p++) {
-      memcpy(out + p * NR, b + (depth + p) * ldb + column, sizeof(float) * columns);
+    return;
+  }
+  /* op(B)(p, j) = b[j·ldb + p], each column contiguous along k. */
+  for (long panel = 0; panel < column_panels; panel++) {
+    long first = panel * NR;
+    long count = columns - first < NR ? columns - first : NR;
+    float *target = out + panel * NR * kc;
+    long done = 0;
+#ifdef FACESH_HAVE_X86
+    if (kernel == KERNEL_AVX2 && count == NR) {
+      done = pack_columns_avx2(b + (column + first) * ldb + depth, ldb, kc, target);
+    }
+#endif
+    for (long j = 0; j < count; j++) {
+      const float *source = b + (column + first + j) * ldb + depth;
+      for (long p = done; p < kc; p++) target[p * NR + j] = source[p];
     }
   }
+  (void)kernel;
 }
 
 size_t facesh_sgemm_packed_a_count(long m, long k) {
@@ -186,11 +275,13 @@ size_t facesh_sgemm_packed_a_count(long m, long k) {
 void facesh_sgemm_pack_a(int transpose_a, long m, long k, const float *a, long lda,
                          float *packed) {
   long padded = panels(m, MR) * MR;
+  int kernel = sgemm_best_kernel();
   for (long depth = 0; depth < k; depth += KC) {
     long kc = k - depth < KC ? k - depth : KC;
     float *block = packed + depth * padded;
     for (long row = 0; row < m; row += MR) {
-      pack_a_panel(transpose_a, m, a, lda, row, depth, kc, block + (row / MR) * MR * kc);
+      pack_a_panel(kernel, transpose_a, m, a, lda, row, depth, kc,
+                   block + (row / MR) * MR * kc);
     }
   }
 }
@@ -216,8 +307,14 @@ float *sgemm_scratch(int slot, size_t count) {
 /* ---- Plan and tasks ---- */
 
 /* Largest block of C one task computes: 144 rows by 512 columns. The packed B block
- * (KC × 512 floats, 512 KiB) stays in a 1 MiB L2 cache while A panels stream past it. */
-enum { MAX_BLOCK_PANELS_M = 24, MAX_BLOCK_PANELS_N = 32, MIN_BLOCK_PANELS_M = 4 };
+ * (KC × 512 floats, 512 KiB) stays in L2 while A panels stream past it. Smaller blocks, made
+ * only to have enough tasks, keep at least 24 rows and 64 columns. */
+enum {
+  MAX_BLOCK_PANELS_M = 24,
+  MAX_BLOCK_PANELS_N = 32,
+  MIN_BLOCK_PANELS_M = 4,
+  MIN_BLOCK_PANELS_N = 4,
+};
 
 /* Enough tasks that two to eight threads get even shares. */
 enum { TARGET_TASKS = 8 };
@@ -233,11 +330,21 @@ long facesh_sgemm_prepare(facesh_sgemm_plan *plan) {
   }
   long tasks_n = panels(panels_n, MAX_BLOCK_PANELS_N);
   long tasks_m = panels(panels_m, MAX_BLOCK_PANELS_M);
-  /* Split rows further when there are too few tasks for the threads, but keep blocks of at
-   * least MIN_BLOCK_PANELS_M panels so packing B stays cheap next to the multiplication. */
-  while (tasks_m * tasks_n < TARGET_TASKS && panels(panels_m, tasks_m + 1) >= MIN_BLOCK_PANELS_M &&
-         tasks_m < panels_m) {
-    tasks_m++;
+  /* Each task packs its own rows of op(A) and columns of op(B). Another row of tasks packs
+   * op(B) once more (N·K values), another column of tasks op(A) (M·K, none when A comes
+   * packed), so split the way that repeats less. */
+  while (tasks_m * tasks_n < TARGET_TASKS) {
+    int can_split_m = panels(panels_m, tasks_m + 1) >= MIN_BLOCK_PANELS_M && tasks_m < panels_m;
+    int can_split_n = panels(panels_n, tasks_n + 1) >= MIN_BLOCK_PANELS_N && tasks_n < panels_n;
+    long cost_m = plan->n;
+    long cost_n = plan->packed_a != NULL ? 0 : plan->m;
+    if (can_split_m && (!can_split_n || cost_m < cost_n)) {
+      tasks_m++;
+    } else if (can_split_n) {
+      tasks_n++;
+    } else {
+      break;
+    }
   }
   long block_panels_m = panels(panels_m, tasks_m);
   long block_panels_n = panels(panels_n, tasks_n);
@@ -313,10 +420,8 @@ void facesh_sgemm_run_task(const facesh_sgemm_plan *plan, long task) {
     }
 
     /* Pack this task's columns of op(B) for the depth block. */
-    for (long panel = 0; panel < column_panels; panel++) {
-      sgemm_pack_b_panel(plan->transpose_b, plan->n, plan->b, plan->ldb, column_start + panel * NR,
-                   depth, kc, b_block + panel * NR * kc);
-    }
+    sgemm_pack_b_block(plan->kernel, plan->transpose_b, plan->n, plan->b, plan->ldb,
+                       column_start, column_panels, depth, kc, b_block);
 
     /* Multiply each row panel of op(A) with every packed column panel. */
     for (long row = row_start; row < row_end; row += MR) {
@@ -324,7 +429,7 @@ void facesh_sgemm_run_task(const facesh_sgemm_plan *plan, long task) {
       if (plan->packed_a != NULL) {
         a_panel = plan->packed_a + depth * padded_m + (row / MR) * MR * kc;
       } else {
-        pack_a_panel(plan->transpose_a, plan->m, plan->a, plan->lda, row, depth, kc, a_buffer);
+        pack_a_panel(plan->kernel, plan->transpose_a, plan->m, plan->a, plan->lda, row, depth, kc, a_buffer);
         a_panel = a_buffer;
       }
       for (long panel = 0; panel < column_panels; panel++) {

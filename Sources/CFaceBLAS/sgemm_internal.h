@@ -29,10 +29,12 @@ enum { SCRATCH_A, SCRATCH_B, SCRATCH_COLUMNS, SCRATCH_SLOTS };
 __attribute__((visibility("hidden"))) int sgemm_best_kernel(void);
 __attribute__((visibility("hidden"))) micro_kernel sgemm_kernel(int id);
 __attribute__((visibility("hidden"))) float *sgemm_scratch(int slot, size_t count);
-__attribute__((visibility("hidden"))) void sgemm_pack_b_panel(int transpose_b, long n,
-                                                              const float *b, long ldb,
-                                                              long column, long depth, long kc,
-                                                              float *out);
+/* Writes `column_panels` panels of op(B) from column `column` on, depth [depth, depth + kc),
+ * each as kc groups of NR values; columns past n are zero. */
+__attribute__((visibility("hidden"))) void sgemm_pack_b_block(int kernel, int transpose_b,
+                                                              long n, const float *b, long ldb,
+                                                              long column, long column_panels,
+                                                              long depth, long kc, float *out);
 
 static inline long panels(long count, long width) { return (count + width - 1) / width; }
 
