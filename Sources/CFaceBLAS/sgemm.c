@@ -7,6 +7,7 @@
 #include "facesh_sgemm.h"
 #include "sgemm_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,20 +289,42 @@ void facesh_sgemm_pack_a(int transpose_a, long m, long k, const float *a, long l
 
 /* ---- Per-thread scratch ---- */
 
-/* Packing buffers, one set per thread, grown as needed and kept for the thread's life. */
-static _Thread_local float *scratch_buffers[SCRATCH_SLOTS];
-static _Thread_local size_t scratch_counts[SCRATCH_SLOTS];
+/* Packing buffers, one set per thread, grown as needed and kept until the thread exits:
+ * Dispatch reuses its worker threads, so later GEMMs find them allocated. */
+typedef struct {
+  float *buffers[SCRATCH_SLOTS];
+  size_t counts[SCRATCH_SLOTS];
+} scratch_set;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_key_once = PTHREAD_ONCE_INIT;
+
+static void free_scratch_set(void *pointer) {
+  scratch_set *set = pointer;
+  for (int slot = 0; slot < SCRATCH_SLOTS; slot++) free(set->buffers[slot]);
+  free(set);
+}
+
+static void create_scratch_key(void) {
+  if (pthread_key_create(&scratch_key, free_scratch_set) != 0) abort();
+}
 
 float *sgemm_scratch(int slot, size_t count) {
-  if (count > scratch_counts[slot]) {
-    free(scratch_buffers[slot]);
+  pthread_once(&scratch_key_once, create_scratch_key);
+  scratch_set *set = pthread_getspecific(scratch_key);
+  if (set == NULL) {
+    set = calloc(1, sizeof *set);
+    if (set == NULL || pthread_setspecific(scratch_key, set) != 0) abort();
+  }
+  if (count > set->counts[slot]) {
+    free(set->buffers[slot]);
     /* 64-byte alignment for the kernels' aligned loads; the size must be a multiple. */
     size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
-    scratch_buffers[slot] = aligned_alloc(64, bytes);
-    if (scratch_buffers[slot] == NULL) abort();
-    scratch_counts[slot] = count;
+    set->buffers[slot] = aligned_alloc(64, bytes);
+    if (set->buffers[slot] == NULL) abort();
+    set->counts[slot] = count;
   }
-  return scratch_buffers[slot];
+  return set->buffers[slot];
 }
 
 /* ---- Plan and tasks ---- */

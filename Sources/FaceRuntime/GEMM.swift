@@ -1,16 +1,20 @@
 import CFaceBLAS
 import Foundation
 
-/// The implementation behind `gemm`.
-enum GEMMBackend {
-  /// facesh's own kernel (`facesh_sgemm` in CFaceBLAS) where it measured faster, else OpenBLAS.
+/// The implementation behind the decoder's matrix products.
+package enum GEMMBackend: String, CaseIterable {
+  /// facesh's own SGEMM (`facesh_sgemm` in CFaceBLAS) and blocked transposed convolution,
+  /// with OpenBLAS for matrix-vector products.
   case automatic
-  case openBLAS
+  /// OpenBLAS for every product, and transposed convolutions through a full column buffer.
+  case openBLAS = "openblas"
+  /// facesh's SGEMM for every product, matrix-vector ones included.
   case facesh
 }
 
-/// Backend every `gemm` call uses; tests and benchmarks change it.
-nonisolated(unsafe) var gemmBackend = GEMMBackend.automatic
+/// Backend every `gemm` call and transposed convolution uses; tests and benchmarks change it.
+/// Not synchronized: set it only while no decoder is running.
+nonisolated(unsafe) package var gemmBackend = GEMMBackend.automatic
 
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N.
 /// Leading dimensions default to tightly packed matrices.
