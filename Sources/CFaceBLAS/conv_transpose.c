@@ -6,10 +6,20 @@
 #include "CFaceBLAS.h"
 #include "sgemm_internal.h"
 
+#include <stdint.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define FACESH_HAVE_X86 1
+#endif
+
 /* Rows of Wᵀ (output channels × taps) per task, and input pixels per column block. The
  * block of columns, GROUP_ROWS × CHUNK_COLUMNS floats, is 96 KiB, and the packed input
  * block, KC × CHUNK_COLUMNS, is 256 KiB, so both stay in L2. */
 enum { GROUP_ROWS = 96, CHUNK_COLUMNS = 256 };
+
+/* Widest kernel the combined stride-2 scatter takes; wider ones add one tap at a time. */
+enum { MAX_KERNEL_WIDTH = 16 };
 
 /* Enough tasks that two to eight threads get even shares. */
 enum { TARGET_TASKS = 8 };
@@ -78,35 +88,120 @@ static void valid_columns(const facesh_conv_transpose_plan *plan, long kx, long 
   *end = high < 0 ? 0 : min_long(plan->width, high / plan->stride_x + 1);
 }
 
+#ifdef FACESH_HAVE_X86
+/* Adds one input row's kernel taps kx = 0..kernel_width−1 (rows of the column block,
+ * `tap_stride` apart) into an output row, for horizontal stride 2. Output column 2m + q
+ * receives the taps with kx ≡ q + pad_x (mod 2), from input column m + (pad_x + q − kx) / 2.
+ * Eight values of m are summed per parity in vector registers and interleaved, so each
+ * output value is read and written once. Near the row's ends, masked loads skip input
+ * columns that do not exist and masked stores skip output columns past the row. */
+__attribute__((target("avx2,fma"))) static void add_row_stride2_avx2(
+    const facesh_conv_transpose_plan *plan, const float *taps, long tap_stride, float *out) {
+  long width = plan->width, out_width = plan->out_width, pad = plan->pad_x;
+  const float *sources[2][MAX_KERNEL_WIDTH / 2];
+  long shifts[2][MAX_KERNEL_WIDTH / 2];
+  int counts[2] = {0, 0};
+  long m_start = 0, m_end = out_width / 2;
+  for (long kx = 0; kx < plan->kernel_width; kx++) {
+    int parity = (int)((kx + pad) & 1);
+    long shift = (pad + parity - kx) / 2;
+    sources[parity][counts[parity]] = taps + kx * tap_stride;
+    shifts[parity][counts[parity]++] = shift;
+    m_start = max_long(m_start, -shift);
+    m_end = min_long(m_end, width - shift);
+  }
+
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  long half = (out_width + 1) / 2;
+  for (long m = 0; m < half; m += 8) {
+    __m256 sums[2];
+    int inside = m >= m_start && m + 8 <= m_end;
+    for (int parity = 0; parity < 2; parity++) {
+      __m256 sum = _mm256_setzero_ps();
+      for (int t = 0; t < counts[parity]; t++) {
+        long first = m + shifts[parity][t];
+        if (inside) {
+          sum = _mm256_add_ps(sum, _mm256_loadu_ps(sources[parity][t] + first));
+          continue;
+        }
+        /* Lanes whose input column first + lane lies in [0, width). */
+        __m256i column = _mm256_add_epi32(_mm256_set1_epi32((int)first), lanes);
+        __m256i valid = _mm256_and_si256(
+            _mm256_cmpgt_epi32(column, _mm256_set1_epi32(-1)),
+            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), column));
+        /* The address of lane 0 may lie before the row; masked-off lanes are not read. */
+        const float *base = (const float *)((uintptr_t)sources[parity][t] +
+                                             (uintptr_t)(first * (long)sizeof(float)));
+        sum = _mm256_add_ps(sum, _mm256_maskload_ps(base, valid));
+      }
+      sums[parity] = sum;
+    }
+    __m256 low = _mm256_unpacklo_ps(sums[0], sums[1]);
+    __m256 high = _mm256_unpackhi_ps(sums[0], sums[1]);
+    __m256 first_half = _mm256_permute2f128_ps(low, high, 0x20);
+    __m256 second_half = _mm256_permute2f128_ps(low, high, 0x31);
+    float *target = out + 2 * m;
+    if (2 * m + 16 <= out_width) {
+      _mm256_storeu_ps(target, _mm256_add_ps(_mm256_loadu_ps(target), first_half));
+      _mm256_storeu_ps(target + 8, _mm256_add_ps(_mm256_loadu_ps(target + 8), second_half));
+      continue;
+    }
+    __m256i limit = _mm256_set1_epi32((int)(out_width - 2 * m));
+    __m256i first_mask = _mm256_cmpgt_epi32(limit, lanes);
+    __m256i second_mask = _mm256_cmpgt_epi32(limit, _mm256_add_epi32(lanes, _mm256_set1_epi32(8)));
+    _mm256_maskstore_ps(target, first_mask,
+                        _mm256_add_ps(_mm256_maskload_ps(target, first_mask), first_half));
+    _mm256_maskstore_ps(target + 8, second_mask,
+                        _mm256_add_ps(_mm256_maskload_ps(target + 8, second_mask), second_half));
+  }
+}
+#endif
+
 /* Adds the column block of input rows [row_start, row_end) (global rows b·H + iy) for
  * channels [k_start, k_end) into the output rows [oy_start, oy_end). */
 static void scatter(const facesh_conv_transpose_plan *plan, const float *columns,
                     long column_stride, long k_start, long k_end, long row_start,
                     long row_end, long oy_start, long oy_end) {
   long out_plane = plan->out_height * plan->out_width;
-  long taps = plan->kernel_height * plan->kernel_width;
-  for (long k = k_start; k < k_end; k++) {
-    const float *channel_rows = columns + (k - k_start) * taps * column_stride;
-    for (long row = row_start; row < row_end; row++) {
-      long b = row / plan->height;
-      long iy = row % plan->height;
+  long kernel_width = plan->kernel_width;
+  long taps = plan->kernel_height * kernel_width;
+  long starts[kernel_width], ends[kernel_width];
+  for (long kx = 0; kx < kernel_width; kx++) valid_columns(plan, kx, &starts[kx], &ends[kx]);
+  int combined = 0;
+#ifdef FACESH_HAVE_X86
+  combined = plan->kernel == KERNEL_AVX2 && plan->stride_x == 2 && kernel_width % 2 == 0 &&
+             kernel_width <= MAX_KERNEL_WIDTH;
+#endif
+
+  for (long row = row_start; row < row_end; row++) {
+    long b = row / plan->height;
+    long iy = row - b * plan->height;
+    const float *row_columns = columns + (row - row_start) * plan->width;
+    for (long k = k_start; k < k_end; k++) {
       float *target = plan->output + (k * plan->batch + b) * out_plane;
-      const float *source_row = channel_rows + (row - row_start) * plan->width;
+      const float *channel_taps = row_columns + (k - k_start) * taps * column_stride;
       for (long ky = 0; ky < plan->kernel_height; ky++) {
         long oy = iy * plan->stride_y - plan->pad_y + ky;
         if (oy < oy_start || oy >= oy_end) continue;
         float *target_row = target + oy * plan->out_width;
-        for (long kx = 0; kx < plan->kernel_width; kx++) {
-          long start, end;
-          valid_columns(plan, kx, &start, &end);
-          const float *source = source_row + (ky * plan->kernel_width + kx) * column_stride;
+        const float *row_taps = channel_taps + ky * kernel_width * column_stride;
+#ifdef FACESH_HAVE_X86
+        if (combined) {
+          add_row_stride2_avx2(plan, row_taps, column_stride, target_row);
+          continue;
+        }
+#endif
+        for (long kx = 0; kx < kernel_width; kx++) {
+          const float *source = row_taps + kx * column_stride;
           float *destination = target_row - plan->pad_x + kx;
           if (plan->stride_x == 1) {
-            for (long ix = start; ix < end; ix++) destination[ix] += source[ix];
+            for (long ix = starts[kx]; ix < ends[kx]; ix++) destination[ix] += source[ix];
           } else if (plan->stride_x == 2) {
-            for (long ix = start; ix < end; ix++) destination[2 * ix] += source[ix];
+            for (long ix = starts[kx]; ix < ends[kx]; ix++) destination[2 * ix] += source[ix];
           } else {
-            for (long ix = start; ix < end; ix++) destination[ix * plan->stride_x] += source[ix];
+            for (long ix = starts[kx]; ix < ends[kx]; ix++) {
+              destination[ix * plan->stride_x] += source[ix];
+            }
           }
         }
       }
