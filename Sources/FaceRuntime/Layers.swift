@@ -614,6 +614,16 @@ final class ActivationLayer: Layer {
 
   init(_ kind: Kind) { self.kind = kind }
 
+  /// Whether `backward` gives the same result when handed the layer's output as its input,
+  /// which lets a training pass keep only the output. Leaky ReLU reads the sign of its
+  /// input, which its output keeps only for a positive slope.
+  var backwardAcceptsOutputAsInput: Bool {
+    switch kind {
+    case .relu, .sigmoid, .tanh: return true
+    case .leakyReLU(let slope): return slope > 0
+    }
+  }
+
   func forward(_ input: Activation, training: Bool) -> Activation {
     var output = input
     applyInPlace(&output)
@@ -661,15 +671,13 @@ final class ActivationLayer: Layer {
             let start = part * chunk
             let end = min(count, start + chunk)
             guard start < end else { return }
+            let count = end - start
             switch kind {
-            case .relu:
-              for i in start..<end where y[i] <= 0 { d[i] = 0 }
+            case .relu: facesh_relu_backward(d + start, y + start, count)
             case .leakyReLU(let slope):
-              for i in start..<end where x[i] < 0 { d[i] *= slope }
-            case .sigmoid:
-              for i in start..<end { d[i] *= y[i] * (1 - y[i]) }
-            case .tanh:
-              for i in start..<end { d[i] *= 1 - y[i] * y[i] }
+              facesh_leaky_relu_backward(d + start, x + start, count, slope)
+            case .sigmoid: facesh_sigmoid_backward(d + start, y + start, count)
+            case .tanh: facesh_tanh_backward(d + start, y + start, count)
             }
           }
         }

@@ -117,3 +117,51 @@ final class ConvTransposeBlockTests: XCTestCase {
     }
   }
 }
+
+/// The training forward pass fuses each transposed convolution with the activation after it
+/// and keeps one array for both outputs; that must not change outputs or gradients.
+final class FusedTrainingPassTests: XCTestCase {
+  func testFusedPassMatchesLayerByLayer() throws {
+    for architecture in [
+      Architecture.square(size: 16, latentSize: 6, width: 16),
+      Architecture(
+        name: "leaky", latentSize: 5,
+        layers: [
+          .reshape(channels: 5, height: 1, width: 1),
+          .convTranspose2d(
+            inChannels: 5, outChannels: 4, kernel: (4, 4), stride: (1, 1), padding: (0, 0)),
+          .leakyReLU(slope: 0.2),
+          .convTranspose2d(
+            inChannels: 4, outChannels: 3, kernel: (4, 4), stride: (2, 2), padding: (1, 1)),
+          .tanh,
+        ]),
+    ] {
+      let decoder = try Decoder(randomWeightsFor: architecture, seed: 31)
+      let batch = 3
+      var random = PortableRandom(seed: 32)
+      let latents = (0..<(batch * architecture.latentSize)).map { _ in
+        Float(random.nextGaussian())
+      }
+      let fused = decoder.forwardForTraining(latents, batch: batch)
+      var separate = [fused[0]]
+      for layer in decoder.layers {
+        separate.append(layer.forward(separate.last!, training: true))
+      }
+      XCTAssertEqual(fused.count, separate.count, architecture.name)
+      XCTAssertEqual(fused.last!.data, separate.last!.data, "\(architecture.name): output")
+
+      let gradient = Activation(
+        shape: fused.last!.shape, batch: batch,
+        data: (0..<fused.last!.data.count).map { _ in Float(random.nextGaussian()) })
+      decoder.zeroGradients()
+      let fusedLatentGradient = decoder.backward(fused, outputGradient: gradient)
+      let fusedWeightGradients = decoder.parameters.map { $0.gradient }
+      decoder.zeroGradients()
+      let separateLatentGradient = decoder.backward(separate, outputGradient: gradient)
+      XCTAssertEqual(fusedLatentGradient, separateLatentGradient, "\(architecture.name): latents")
+      for (parameter, fusedGradient) in zip(decoder.parameters, fusedWeightGradients) {
+        XCTAssertEqual(parameter.gradient, fusedGradient, "\(architecture.name): \(parameter.name)")
+      }
+    }
+  }
+}
