@@ -199,13 +199,14 @@ final class ReshapeLayer: Layer {
 
 // MARK: - Transposed convolution
 
-/// 2-D transposed convolution as one GEMM over the batch followed by a scatter (col2im).
+/// 2-D transposed convolution as a GEMM, Wᵀ·x, followed by a scatter (col2im).
+///
+/// The forward pass runs facesh_conv_transpose (CFaceBLAS), which multiplies and scatters a
+/// few output channels and input rows at a time so the column matrix stays in cache. The
+/// backward pass gathers the output gradient into a column buffer (im2col) and runs two
+/// GEMMs on it.
 ///
 /// Output size: P = (H − 1)·strideY − 2·padY + R, Q = (W − 1)·strideX − 2·padX + S.
-///
-/// NOTE: the GEMMs here are thin (at batch 1, N = H·W is 16 to 1,564), and OpenBLAS 0.3.21
-/// reaches only about half its 1024×1024 speed on them, so ONNX Runtime decodes the same
-/// networks 1.2 to 1.7 times faster (docs/BENCHMARKS.md).
 final class ConvTransposeLayer: Layer {
   let inputChannels: Int
   let outputChannels: Int
