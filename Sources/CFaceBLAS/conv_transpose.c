@@ -69,9 +69,9 @@ long facesh_conv_transpose_prepare(facesh_conv_transpose_plan *plan) {
   plan->bands = 1;
   plan->band_rows = plan->out_height;
   if (samples == 1 && tasks < TARGET_TASKS) {
-    long wanted = panels(TARGET_TASKS, tasks);
-    long most = max_long(1, plan->out_height / (8 * plan->stride_y));
-    long bands = min_long(wanted, most);
+    long needed = panels(TARGET_TASKS, tasks);
+    long max_bands = max_long(1, plan->out_height / (8 * plan->stride_y));
+    long bands = min_long(needed, max_bands);
     plan->band_rows = panels(plan->out_height, bands);
     plan->bands = panels(plan->out_height, plan->band_rows);
   }

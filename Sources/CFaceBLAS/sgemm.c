@@ -1,5 +1,5 @@
-/* Single-precision GEMM for the decoder's thin matrices, in the GotoBLAS/BLIS layout: op(B)
- * is packed into panels of FACESH_SGEMM_NR columns and op(A) into panels of
+/* Single-precision GEMM for the decoder's thin matrices, in the GotoBLAS/BLIS layout.
+ * op(B) is packed into panels of FACESH_SGEMM_NR columns and op(A) into panels of
  * FACESH_SGEMM_MR rows, each FACESH_SGEMM_KC deep, and a register-blocked micro-kernel
  * multiplies one A panel by one B panel. Each task owns a block of C, so tasks never write
  * the same element, and an element's sum over k runs in one fixed order whatever the
@@ -439,7 +439,11 @@ void facesh_sgemm_run_task(const facesh_sgemm_plan *plan, long task) {
     long kc = plan->k - depth < KC ? plan->k - depth : KC;
     int mode = STORE_ADD;
     if (depth == 0) {
-      mode = plan->beta == 0.0f ? STORE_OVERWRITE : plan->beta == 1.0f ? STORE_ADD : STORE_SCALE;
+      if (plan->beta == 0.0f) {
+        mode = STORE_OVERWRITE;
+      } else if (plan->beta != 1.0f) {
+        mode = STORE_SCALE;
+      }
     }
 
     /* Pack this task's columns of op(B) for the depth block. */

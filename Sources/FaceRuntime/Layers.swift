@@ -315,7 +315,7 @@ final class ConvTransposeLayer: Layer {
     return Activation(shape: outShape, batch: input.batch, data: data)
   }
 
-  /// The activation as facesh_conv_transpose_plan's `activation` and `slope` fields.
+  /// Returns facesh_conv_transpose_plan's `activation` and `slope` fields for `kind`.
   private static func activationCode(_ kind: ActivationLayer.Kind?) -> (Int32, Float) {
     switch kind {
     case nil: return (Int32(FACESH_ACTIVATION_NONE), 0)
