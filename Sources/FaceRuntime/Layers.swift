@@ -144,6 +144,8 @@ final class LinearLayer: Layer {
 /// (C, B, H, W) to (C·H·W, B).
 func reorderToFlat(_ input: Activation) -> [Float] {
   let batch = input.batch
+  // With one sample both layouts are the sample's C·H·W values in order.
+  if batch == 1 { return input.data }
   let plane = input.shape.height * input.shape.width
   var out = [Float](repeating: 0, count: input.data.count)
   for c in 0..<input.shape.channels {
@@ -158,6 +160,7 @@ func reorderToFlat(_ input: Activation) -> [Float] {
 
 /// (C·H·W, B) to (C, B, H, W).
 func reorderFromFlat(_ flat: [Float], shape: SampleShape, batch: Int) -> Activation {
+  if batch == 1 { return Activation(shape: shape, batch: 1, data: flat) }
   let plane = shape.height * shape.width
   var out = [Float](repeating: 0, count: flat.count)
   for c in 0..<shape.channels {
