@@ -214,7 +214,9 @@ static void pack_a_panel(int kernel, int transpose_a, long m, const float *a, lo
   }
   long done = 0;
 #ifdef FACESH_HAVE_X86
-  if (kernel == KERNEL_AVX2 && rows == MR) done = pack_rows_avx2(a + row * lda + depth, lda, kc, out);
+  if (kernel == KERNEL_AVX2 && rows == MR) {
+    done = pack_rows_avx2(a + row * lda + depth, lda, kc, out);
+  }
 #endif
   (void)kernel;
   for (long i = 0; i < rows; i++) {
@@ -456,7 +458,8 @@ void facesh_sgemm_run_task(const facesh_sgemm_plan *plan, long task) {
       if (plan->packed_a != NULL) {
         a_panel = plan->packed_a + depth * padded_m + (row / MR) * MR * kc;
       } else {
-        pack_a_panel(plan->kernel, plan->transpose_a, plan->m, plan->a, plan->lda, row, depth, kc, a_buffer);
+        pack_a_panel(plan->kernel, plan->transpose_a, plan->m, plan->a, plan->lda, row, depth,
+                     kc, a_buffer);
         a_panel = a_buffer;
       }
       for (long panel = 0; panel < column_panels; panel++) {

@@ -105,7 +105,8 @@ final class ConvTransposeBlockTests: XCTestCase {
     let configuration = Self.configurations[1]
     let layer = makeLayer(configuration, &random)
     layer.weight.value = [Float](repeating: 0, count: layer.weight.value.count)
-    let shape = SampleShape(configuration.inputChannels, configuration.input.0, configuration.input.1)
+    let shape = SampleShape(
+      configuration.inputChannels, configuration.input.0, configuration.input.1)
     let input = Activation(zeros: shape, batch: 1)
     let output = layer.forward(input, training: true, fusing: nil)
     let plane = output.shape.height * output.shape.width
