@@ -225,8 +225,8 @@ public final class Decoder: @unchecked Sendable {
       if let convolution = layers[index] as? ConvTransposeLayer, let next,
         next.backwardAcceptsOutputAsInput
       {
-        // One fused pass gives the activation's output, which stands for both layers'
-        // outputs: the convolution's backward pass reads only its shape, and the
+        // One fused pass gives the activation's output, which serves as both layers'
+        // outputs. The convolution's backward pass reads only its shape, and the
         // activation's backward pass reads its output or the sign of its input.
         let output = convolution.forward(activations.last!, training: true, fusing: next.kind)
         activations.append(output)

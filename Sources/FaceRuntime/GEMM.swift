@@ -19,8 +19,9 @@ nonisolated(unsafe) package var gemmBackend = GEMMBackend.automatic
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N.
 /// Leading dimensions default to tightly packed matrices.
 ///
-/// With beta = 0 the old contents of C are not read. The result is bit-identical from run to
-/// run for the same inputs, whichever backend runs and however many threads it uses.
+/// With beta = 0 the old contents of C are not read. facesh's SGEMM gives bit-identical
+/// results from run to run for the same inputs, however many threads it uses. The two
+/// backends round differently, so their results differ in the last bits.
 func gemm(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
   _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
@@ -96,7 +97,7 @@ private func runSGEMM(_ plan: inout facesh_sgemm_plan) {
   }
 }
 
-/// Whether OpenBLAS gets a product under `.automatic`.
+/// Returns true when OpenBLAS computes an M×N×K product under the current backend.
 private func usesOpenBLAS(m: Int, n: Int, k: Int) -> Bool {
   switch gemmBackend {
   case .openBLAS: return true

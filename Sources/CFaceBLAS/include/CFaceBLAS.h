@@ -23,7 +23,7 @@ void facesh_leaky_relu(float *values, long count, float slope);
 void facesh_sigmoid(float *values, long count);
 void facesh_tanh(float *values, long count);
 
-/// Multiply `count` output gradients in place by the activation's derivative, computed from
+/// Multiplies `count` output gradients in place by the activation's derivative, computed from
 /// the activation's output (ReLU, sigmoid, tanh) or input (leaky ReLU). Written in C so the
 /// compiler vectorizes them.
 void facesh_relu_backward(float *gradient, const float *output, long count);

@@ -40,9 +40,9 @@ typedef struct {
 } facesh_sgemm_plan;
 
 /// Chooses the kernel and the division into tasks, and returns the number of tasks. Each
-/// task writes its own block of C, and every element of C is computed by the same sequence
-/// of operations whatever the number of tasks, so results are bit-identical from run to
-/// run and across thread counts on one machine.
+/// task writes its own block of C. Every element of C is computed by the same sequence of
+/// operations whatever the number of tasks, so results are bit-identical from run to run
+/// and across thread counts on one machine.
 long facesh_sgemm_prepare(facesh_sgemm_plan *plan);
 
 /// Computes task `task` (0 ≤ task < the count `facesh_sgemm_prepare` returned).
