@@ -89,50 +89,84 @@ static void valid_columns(const facesh_conv_transpose_plan *plan, long kx, long 
 }
 
 #ifdef FACESH_HAVE_X86
-/* Adds one input row's kernel taps kx = 0..kernel_width−1 (rows of the column block,
- * `tap_stride` apart) into an output row, for horizontal stride 2. Output column 2m + q
- * receives the taps with kx ≡ q + pad_x (mod 2), from input column m + (pad_x + q − kx) / 2.
- * Eight values of m are summed per parity in vector registers and interleaved, so each
+/* Blocks of 8 values of m that `stride2_layout` prepares masks for; rows with more (output
+ * rows wider than 256) take the per-tap scatter. */
+enum { MAX_STRIDE2_BLOCKS = 16 };
+
+/* Where each kernel tap of an input row lands in an output row for horizontal stride 2, and
+ * the lane masks of every block of 8 output pairs. It depends only on the layer's shapes,
+ * so `scatter` builds it once for all the rows it adds. Output column 2m + q receives the
+ * taps with kx ≡ q + pad_x (mod 2), from input column m + (pad_x + q − kx) / 2. */
+typedef struct {
+  long offsets[2][MAX_KERNEL_WIDTH / 2]; /* kx · tap_stride, per parity */
+  long shifts[2][MAX_KERNEL_WIDTH / 2];  /* (pad_x + q − kx) / 2 */
+  int counts[2];
+  long blocks;
+  /* Per block: whether every tap's 8 input columns exist, which lanes of each tap exist
+   * otherwise, and which of the block's 16 output columns exist. */
+  int inside[MAX_STRIDE2_BLOCKS];
+  __m256i tap_masks[MAX_STRIDE2_BLOCKS][2][MAX_KERNEL_WIDTH / 2];
+  __m256i output_masks[MAX_STRIDE2_BLOCKS][2];
+} stride2_layout;
+
+/* Fills `layout`; returns 0 when the output row is too wide for it. */
+__attribute__((target("avx2,fma"))) static int stride2_layout_init(
+    const facesh_conv_transpose_plan *plan, long tap_stride, stride2_layout *layout) {
+  long width = plan->width, out_width = plan->out_width, pad = plan->pad_x;
+  long half = (out_width + 1) / 2;
+  layout->blocks = panels(half, 8);
+  if (layout->blocks > MAX_STRIDE2_BLOCKS) return 0;
+  layout->counts[0] = layout->counts[1] = 0;
+  for (long kx = 0; kx < plan->kernel_width; kx++) {
+    int parity = (int)((kx + pad) & 1);
+    int index = layout->counts[parity]++;
+    layout->offsets[parity][index] = kx * tap_stride;
+    layout->shifts[parity][index] = (pad + parity - kx) / 2;
+  }
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (long block = 0; block < layout->blocks; block++) {
+    long m = block * 8;
+    int inside = 2 * m + 16 <= out_width;
+    for (int parity = 0; parity < 2; parity++) {
+      for (int t = 0; t < layout->counts[parity]; t++) {
+        long first = m + layout->shifts[parity][t];
+        if (first < 0 || first + 8 > width) inside = 0;
+        /* Lanes whose input column first + lane lies in [0, width). */
+        __m256i column = _mm256_add_epi32(_mm256_set1_epi32((int)first), lanes);
+        layout->tap_masks[block][parity][t] = _mm256_and_si256(
+            _mm256_cmpgt_epi32(column, _mm256_set1_epi32(-1)),
+            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), column));
+      }
+    }
+    layout->inside[block] = inside;
+    __m256i limit = _mm256_set1_epi32((int)(out_width - 2 * m));
+    layout->output_masks[block][0] = _mm256_cmpgt_epi32(limit, lanes);
+    layout->output_masks[block][1] =
+        _mm256_cmpgt_epi32(limit, _mm256_add_epi32(lanes, _mm256_set1_epi32(8)));
+  }
+  return 1;
+}
+
+/* Adds one input row's kernel taps (rows of the column block from `taps` on) into an output
+ * row. Eight values of m are summed per parity in vector registers and interleaved, so each
  * output value is read and written once. Near the row's ends, masked loads skip input
  * columns that do not exist and masked stores skip output columns past the row. */
 __attribute__((target("avx2,fma"))) static void add_row_stride2_avx2(
-    const facesh_conv_transpose_plan *plan, const float *taps, long tap_stride, float *out) {
-  long width = plan->width, out_width = plan->out_width, pad = plan->pad_x;
-  const float *sources[2][MAX_KERNEL_WIDTH / 2];
-  long shifts[2][MAX_KERNEL_WIDTH / 2];
-  int counts[2] = {0, 0};
-  long m_start = 0, m_end = out_width / 2;
-  for (long kx = 0; kx < plan->kernel_width; kx++) {
-    int parity = (int)((kx + pad) & 1);
-    long shift = (pad + parity - kx) / 2;
-    sources[parity][counts[parity]] = taps + kx * tap_stride;
-    shifts[parity][counts[parity]++] = shift;
-    m_start = max_long(m_start, -shift);
-    m_end = min_long(m_end, width - shift);
-  }
-
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  long half = (out_width + 1) / 2;
-  for (long m = 0; m < half; m += 8) {
+    const stride2_layout *layout, const float *taps, float *out) {
+  for (long block = 0; block < layout->blocks; block++) {
+    long m = block * 8;
     __m256 sums[2];
-    int inside = m >= m_start && m + 8 <= m_end;
     for (int parity = 0; parity < 2; parity++) {
       __m256 sum = _mm256_setzero_ps();
-      for (int t = 0; t < counts[parity]; t++) {
-        long first = m + shifts[parity][t];
-        if (inside) {
-          sum = _mm256_add_ps(sum, _mm256_loadu_ps(sources[parity][t] + first));
-          continue;
-        }
-        /* Lanes whose input column first + lane lies in [0, width). */
-        __m256i column = _mm256_add_epi32(_mm256_set1_epi32((int)first), lanes);
-        __m256i valid = _mm256_and_si256(
-            _mm256_cmpgt_epi32(column, _mm256_set1_epi32(-1)),
-            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), column));
+      for (int t = 0; t < layout->counts[parity]; t++) {
         /* The address of lane 0 may lie before the row; masked-off lanes are not read. */
-        const float *base = (const float *)((uintptr_t)sources[parity][t] +
-                                             (uintptr_t)(first * (long)sizeof(float)));
-        sum = _mm256_add_ps(sum, _mm256_maskload_ps(base, valid));
+        const float *source = (const float *)((uintptr_t)(taps + layout->offsets[parity][t]) +
+                                              (uintptr_t)((m + layout->shifts[parity][t]) *
+                                                          (long)sizeof(float)));
+        __m256 values = layout->inside[block]
+                            ? _mm256_loadu_ps(source)
+                            : _mm256_maskload_ps(source, layout->tap_masks[block][parity][t]);
+        sum = _mm256_add_ps(sum, values);
       }
       sums[parity] = sum;
     }
@@ -141,14 +175,13 @@ __attribute__((target("avx2,fma"))) static void add_row_stride2_avx2(
     __m256 first_half = _mm256_permute2f128_ps(low, high, 0x20);
     __m256 second_half = _mm256_permute2f128_ps(low, high, 0x31);
     float *target = out + 2 * m;
-    if (2 * m + 16 <= out_width) {
+    if (layout->inside[block]) {
       _mm256_storeu_ps(target, _mm256_add_ps(_mm256_loadu_ps(target), first_half));
       _mm256_storeu_ps(target + 8, _mm256_add_ps(_mm256_loadu_ps(target + 8), second_half));
       continue;
     }
-    __m256i limit = _mm256_set1_epi32((int)(out_width - 2 * m));
-    __m256i first_mask = _mm256_cmpgt_epi32(limit, lanes);
-    __m256i second_mask = _mm256_cmpgt_epi32(limit, _mm256_add_epi32(lanes, _mm256_set1_epi32(8)));
+    __m256i first_mask = layout->output_masks[block][0];
+    __m256i second_mask = layout->output_masks[block][1];
     _mm256_maskstore_ps(target, first_mask,
                         _mm256_add_ps(_mm256_maskload_ps(target, first_mask), first_half));
     _mm256_maskstore_ps(target + 8, second_mask,
@@ -169,8 +202,10 @@ static void scatter(const facesh_conv_transpose_plan *plan, const float *columns
   for (long kx = 0; kx < kernel_width; kx++) valid_columns(plan, kx, &starts[kx], &ends[kx]);
   int combined = 0;
 #ifdef FACESH_HAVE_X86
+  stride2_layout layout;
   combined = plan->kernel == KERNEL_AVX2 && plan->stride_x == 2 && kernel_width % 2 == 0 &&
-             kernel_width <= MAX_KERNEL_WIDTH;
+             kernel_width <= MAX_KERNEL_WIDTH &&
+             stride2_layout_init(plan, column_stride, &layout);
 #endif
 
   for (long row = row_start; row < row_end; row++) {
@@ -187,7 +222,7 @@ static void scatter(const facesh_conv_transpose_plan *plan, const float *columns
         const float *row_taps = channel_taps + ky * kernel_width * column_stride;
 #ifdef FACESH_HAVE_X86
         if (combined) {
-          add_row_stride2_avx2(plan, row_taps, column_stride, target_row);
+          add_row_stride2_avx2(&layout, row_taps, target_row);
           continue;
         }
 #endif

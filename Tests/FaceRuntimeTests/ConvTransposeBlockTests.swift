@@ -44,6 +44,10 @@ final class ConvTransposeBlockTests: XCTestCase {
     Configuration(
       inputChannels: 17, outputChannels: 65, kernel: (4, 4), stride: (2, 2), padding: (1, 1),
       input: (4, 4), batch: 5, activation: .leakyReLU(0.2)),
+    // Stride-2 output rows of 300 values, too wide for the vectorized scatter's masks.
+    Configuration(
+      inputChannels: 3, outputChannels: 2, kernel: (4, 4), stride: (2, 2), padding: (1, 1),
+      input: (3, 150), batch: 1, activation: nil),
   ]
 
   func makeLayer(_ configuration: Configuration, _ random: inout PortableRandom)
