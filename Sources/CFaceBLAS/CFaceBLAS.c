@@ -65,3 +65,21 @@ void facesh_tanh(float *values, long count) {
     values[i] = x != x ? x : y;
   }
 }
+
+void facesh_relu_backward(float *gradient, const float *output, long count) {
+  for (long i = 0; i < count; i++) gradient[i] = output[i] <= 0.0f ? 0.0f : gradient[i];
+}
+
+void facesh_leaky_relu_backward(float *gradient, const float *input, long count, float slope) {
+  for (long i = 0; i < count; i++) {
+    gradient[i] = input[i] < 0.0f ? gradient[i] * slope : gradient[i];
+  }
+}
+
+void facesh_sigmoid_backward(float *gradient, const float *output, long count) {
+  for (long i = 0; i < count; i++) gradient[i] *= output[i] * (1.0f - output[i]);
+}
+
+void facesh_tanh_backward(float *gradient, const float *output, long count) {
+  for (long i = 0; i < count; i++) gradient[i] *= 1.0f - output[i] * output[i];
+}

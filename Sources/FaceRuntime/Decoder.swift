@@ -223,8 +223,23 @@ public final class Decoder: @unchecked Sendable {
         shape: shapes[0], batch: batch,
         data: transpose(latents, rows: batch, columns: architecture.latentSize))
     ]
-    for layer in layers {
-      activations.append(layer.forward(activations.last!, training: training))
+    var index = 0
+    while index < layers.count {
+      let next = index + 1 < layers.count ? layers[index + 1] as? ActivationLayer : nil
+      if let convolution = layers[index] as? ConvTransposeLayer, let next,
+        next.backwardAcceptsOutputAsInput
+      {
+        // One fused pass gives the activation's output, which serves as both layers'
+        // outputs. The convolution's backward pass reads only its shape, and the
+        // activation's backward pass reads its output or the sign of its input.
+        let output = convolution.forward(activations.last!, training: training, fusing: next.kind)
+        activations.append(output)
+        activations.append(output)
+        index += 2
+      } else {
+        activations.append(layers[index].forward(activations.last!, training: training))
+        index += 1
+      }
     }
     return activations
   }
@@ -243,7 +258,7 @@ public final class Decoder: @unchecked Sendable {
   /// Drops copies derived from the weights; call after changing any parameter's value.
   func weightsChanged() {
     for case let convolution as ConvTransposeLayer in layers {
-      convolution.transposedWeight = nil
+      convolution.packedWeight = nil
     }
   }
 

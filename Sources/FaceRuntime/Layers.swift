@@ -69,21 +69,6 @@ func parallelFor(_ count: Int, work: Int, _ body: (Int) -> Void) {
   }
 }
 
-/// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N.
-/// Leading dimensions default to tightly packed matrices.
-@inline(__always)
-func gemm(
-  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-  alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
-) {
-  let lda = lda ?? (transposeA ? m : k)
-  let ldb = ldb ?? (transposeB ? k : n)
-  cblas_sgemm(
-    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc ?? n))
-}
-
 /// Largest number of floats a transposed convolution's column buffer may hold; larger batches
 /// are processed in chunks so the buffer stays in cache-friendly sizes.
 let columnBufferLimit = 1 << 22
@@ -164,6 +149,8 @@ final class LinearLayer: Layer {
 /// (C, B, H, W) to (C·H·W, B).
 func reorderToFlat(_ input: Activation) -> [Float] {
   let batch = input.batch
+  // With one sample both layouts are the sample's C·H·W values in order.
+  if batch == 1 { return input.data }
   let plane = input.shape.height * input.shape.width
   var out = [Float](repeating: 0, count: input.data.count)
   for c in 0..<input.shape.channels {
@@ -178,6 +165,7 @@ func reorderToFlat(_ input: Activation) -> [Float] {
 
 /// (C·H·W, B) to (C, B, H, W).
 func reorderFromFlat(_ flat: [Float], shape: SampleShape, batch: Int) -> Activation {
+  if batch == 1 { return Activation(shape: shape, batch: 1, data: flat) }
   let plane = shape.height * shape.width
   var out = [Float](repeating: 0, count: flat.count)
   for c in 0..<shape.channels {
@@ -219,13 +207,14 @@ final class ReshapeLayer: Layer {
 
 // MARK: - Transposed convolution
 
-/// 2-D transposed convolution as one GEMM over the batch followed by a scatter (col2im).
+/// 2-D transposed convolution as a GEMM, Wᵀ·x, followed by a scatter (col2im).
+///
+/// The forward pass runs facesh_conv_transpose (CFaceBLAS), which multiplies and scatters a
+/// few output channels and input rows at a time so the column matrix stays in cache. The
+/// backward pass gathers the output gradient into a column buffer (im2col) and runs two
+/// GEMMs on it.
 ///
 /// Output size: P = (H − 1)·strideY − 2·padY + R, Q = (W − 1)·strideX − 2·padX + S.
-///
-/// NOTE: the GEMMs here are thin (at batch 1, N = H·W is 16 to 1,564), and OpenBLAS 0.3.21
-/// reaches only about half its 1024×1024 speed on them, so ONNX Runtime decodes the same
-/// networks 1.2 to 1.7 times faster (docs/BENCHMARKS.md).
 final class ConvTransposeLayer: Layer {
   let inputChannels: Int
   let outputChannels: Int
@@ -260,9 +249,10 @@ final class ConvTransposeLayer: Layer {
     }
   }
 
-  /// (K·R·S, C) copy of the weight for the forward GEMM. Training passes rebuild it, and
-  /// `Decoder.weightsChanged()` clears it after an optimizer step.
-  var transposedWeight: [Float]? = nil
+  /// Wᵀ (K·R·S, C) packed for `forwardInBlocks`, kept between inference passes.
+  /// `Decoder.weightsChanged()` clears it after an optimizer step, and training passes repack
+  /// the weight instead of using it.
+  var packedWeight: PackedMatrix? = nil
 
   /// Number of samples per chunk so that the column buffer stays under `columnBufferLimit`.
   private func chunkSize(batch: Int, plane: Int) -> Int {
@@ -279,15 +269,81 @@ final class ConvTransposeLayer: Layer {
   func forward(_ input: Activation, training: Bool, fusing activation: ActivationLayer.Kind?)
     -> Activation
   {
+    if gemmBackend == .openBLAS {
+      return forwardThroughColumns(input, fusing: activation)
+    }
+    return forwardInBlocks(input, training: training, fusing: activation)
+  }
+
+  /// Runs the layer with facesh_conv_transpose in CFaceBLAS, which multiplies and scatters
+  /// a few output channels and input rows at a time.
+  private func forwardInBlocks(
+    _ input: Activation, training: Bool, fusing activation: ActivationLayer.Kind?
+  ) -> Activation {
+    let outShape = outputShapeFor(input.shape)
+    let rows = outputChannels * kernelHeight * kernelWidth
+    let packed: PackedMatrix
+    if !training, let cached = packedWeight {
+      packed = cached
+    } else {
+      packed = PackedMatrix(
+        transposed: true, rows: rows, columns: inputChannels, weight.value, lda: rows)
+      if !training { packedWeight = packed }
+    }
+    let count = outShape.count * input.batch
+    // Every task writes its part of the output in full, starting from the bias.
+    let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      packed.values.withUnsafeBufferPointer { weightPointer in
+        input.data.withUnsafeBufferPointer { inputPointer in
+          bias.value.withUnsafeBufferPointer { biasPointer in
+            var plan = facesh_conv_transpose_plan()
+            plan.packed_weight = weightPointer.baseAddress
+            plan.input = inputPointer.baseAddress
+            plan.bias = biasPointer.baseAddress
+            plan.output = buffer.baseAddress
+            (plan.input_channels, plan.output_channels, plan.batch) =
+              (inputChannels, outputChannels, input.batch)
+            (plan.height, plan.width) = (input.shape.height, input.shape.width)
+            (plan.out_height, plan.out_width) = (outShape.height, outShape.width)
+            (plan.kernel_height, plan.kernel_width) = (kernelHeight, kernelWidth)
+            (plan.stride_y, plan.stride_x, plan.pad_y, plan.pad_x) = (strideY, strideX, padY, padX)
+            (plan.activation, plan.slope) = Self.activationCode(activation)
+            let tasks = facesh_conv_transpose_prepare(&plan)
+            let work = rows * input.shape.count * input.batch
+            withUnsafePointer(to: plan) { planPointer in
+              parallelFor(tasks, work: work) {
+                facesh_conv_transpose_run_task(planPointer, $0)
+              }
+            }
+          }
+        }
+      }
+      initialized = count
+    }
+    return Activation(shape: outShape, batch: input.batch, data: data)
+  }
+
+  /// Returns facesh_conv_transpose_plan's `activation` and `slope` fields for `kind`.
+  private static func activationCode(_ kind: ActivationLayer.Kind?) -> (Int32, Float) {
+    switch kind {
+    case nil: return (Int32(FACESH_ACTIVATION_NONE), 0)
+    case .relu: return (Int32(FACESH_ACTIVATION_RELU), 0)
+    case .leakyReLU(let slope): return (Int32(FACESH_ACTIVATION_LEAKY_RELU), slope)
+    case .sigmoid: return (Int32(FACESH_ACTIVATION_SIGMOID), 0)
+    case .tanh: return (Int32(FACESH_ACTIVATION_TANH), 0)
+    }
+  }
+
+  /// Runs the layer as one OpenBLAS GEMM per chunk of samples into a column buffer, followed
+  /// by a scatter; for comparison with `forwardInBlocks`.
+  private func forwardThroughColumns(_ input: Activation, fusing activation: ActivationLayer.Kind?)
+    -> Activation
+  {
     let batch = input.batch
     let (height, width) = (input.shape.height, input.shape.width)
     let outShape = outputShapeFor(input.shape)
     let inputPlane = height * width
     let rows = outputChannels * kernelHeight * kernelWidth
-    if training || transposedWeight == nil {
-      transposedWeight = transpose(weight.value, rows: inputChannels, columns: rows)
-    }
-    let weightT = transposedWeight!
     let chunk = chunkSize(batch: batch, plane: inputPlane)
     var cols = [Float](repeating: 0, count: rows * chunk * inputPlane)
     var output = Activation(zeros: outShape, batch: batch)
@@ -300,8 +356,8 @@ final class ConvTransposeLayer: Layer {
       // cols (K·R·S, b·H·W) = Wᵀ (K·R·S, C) · x (C, b·H·W) for the chunk's b samples.
       input.data.withUnsafeBufferPointer { x in
         gemm(
-          transposeA: false, transposeB: false, m: rows, n: columns, k: inputChannels, weightT,
-          x.baseAddress! + first * inputPlane, &cols, ldb: batch * inputPlane)
+          transposeA: true, transposeB: false, m: rows, n: columns, k: inputChannels,
+          weight.value, x.baseAddress! + first * inputPlane, &cols, ldb: batch * inputPlane)
       }
 
       // Scatter each column entry to its output pixel, starting from the bias.
@@ -595,6 +651,16 @@ final class ActivationLayer: Layer {
 
   init(_ kind: Kind) { self.kind = kind }
 
+  /// Whether `backward` gives the same result when handed the layer's output as its input,
+  /// which lets a training pass keep only the output. Leaky ReLU reads the sign of its
+  /// input, which its output keeps only for a positive slope.
+  var backwardAcceptsOutputAsInput: Bool {
+    switch kind {
+    case .relu, .sigmoid, .tanh: return true
+    case .leakyReLU(let slope): return slope > 0
+    }
+  }
+
   func forward(_ input: Activation, training: Bool) -> Activation {
     var output = input
     applyInPlace(&output)
@@ -642,15 +708,13 @@ final class ActivationLayer: Layer {
             let start = part * chunk
             let end = min(count, start + chunk)
             guard start < end else { return }
+            let count = end - start
             switch kind {
-            case .relu:
-              for i in start..<end where y[i] <= 0 { d[i] = 0 }
+            case .relu: facesh_relu_backward(d + start, y + start, count)
             case .leakyReLU(let slope):
-              for i in start..<end where x[i] < 0 { d[i] *= slope }
-            case .sigmoid:
-              for i in start..<end { d[i] *= y[i] * (1 - y[i]) }
-            case .tanh:
-              for i in start..<end { d[i] *= 1 - y[i] * y[i] }
+              facesh_leaky_relu_backward(d + start, x + start, count, slope)
+            case .sigmoid: facesh_sigmoid_backward(d + start, y + start, count)
+            case .tanh: facesh_tanh_backward(d + start, y + start, count)
             }
           }
         }

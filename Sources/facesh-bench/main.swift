@@ -24,7 +24,11 @@ let usage = """
     --model PATH      model file to decode or profile. decode takes several, and without
                       any it times random codeparade and square64 decoders
     --seconds S       time spent on each measurement, in seconds (default 3)
-    --threads N       number of OpenBLAS threads (default: OpenBLAS's own choice)
+    --threads N       number of OpenBLAS threads (default: OpenBLAS's own choice). facesh's
+                      own SGEMM runs on Dispatch threads, one per core
+    --gemm NAME       matrix products: automatic (facesh's SGEMM and blocked transposed
+                      convolution, the default), openblas (OpenBLAS and a full column
+                      buffer, as before the SGEMM existed) or facesh (facesh's SGEMM only)
     --sgemm-gflops G  use G GFLOP/s as the sgemm reference instead of measuring it
     --batch N         batch size. profile takes several (default 1 and 8), decode-dump
                       takes one (default 4)
@@ -46,6 +50,7 @@ struct Options {
   var seconds = 3.0
   var threads: Int?
   var sgemmGFLOPS: Double?
+  var gemm = GEMMBackend.automatic
   var batches: [Int] = []
   var architectureName: String?
   var outputPath: String?
@@ -82,6 +87,13 @@ func parseOptions(_ arguments: [String]) throws -> Options {
     case "--seconds": options.seconds = try number(for: argument, minimum: 0.0)
     case "--threads": options.threads = try number(for: argument, minimum: 1)
     case "--sgemm-gflops": options.sgemmGFLOPS = try number(for: argument, minimum: 1e-9)
+    case "--gemm":
+      let name = try value(for: argument)
+      guard let backend = GEMMBackend(rawValue: name) else {
+        let names = GEMMBackend.allCases.map(\.rawValue).joined(separator: ", ")
+        throw UsageError(message: "invalid value '\(name)' for --gemm; expected one of \(names)")
+      }
+      options.gemm = backend
     case "--batch": options.batches.append(try number(for: argument, minimum: 1))
     case "--arch": options.architectureName = try value(for: argument)
     case "--out": options.outputPath = try value(for: argument)
@@ -354,6 +366,7 @@ func dumpDecode(modelPath: String, batch: Int, to path: String) throws {
 
 func run(_ options: Options) throws {
   if let threads = options.threads { openblas_set_num_threads(Int32(threads)) }
+  gemmBackend = options.gemm
   switch options.mode {
   case "profile-train":
     try profileTraining()

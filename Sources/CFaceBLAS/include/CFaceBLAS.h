@@ -3,6 +3,8 @@
 
 #include <cblas.h>
 
+#include "facesh_sgemm.h"
+
 // LAPACK's symmetric eigensolver (divide and conquer), as exported by OpenBLAS.
 // Fortran calling convention: every argument by pointer, column-major storage.
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
@@ -20,5 +22,13 @@ void facesh_relu(float *values, long count);
 void facesh_leaky_relu(float *values, long count, float slope);
 void facesh_sigmoid(float *values, long count);
 void facesh_tanh(float *values, long count);
+
+/// Multiplies `count` output gradients in place by the activation's derivative, computed from
+/// the activation's output (ReLU, sigmoid, tanh) or input (leaky ReLU). Written in C so the
+/// compiler vectorizes them.
+void facesh_relu_backward(float *gradient, const float *output, long count);
+void facesh_leaky_relu_backward(float *gradient, const float *input, long count, float slope);
+void facesh_sigmoid_backward(float *gradient, const float *output, long count);
+void facesh_tanh_backward(float *gradient, const float *output, long count);
 
 #endif
