@@ -28,7 +28,7 @@ final class REPL {
     self.modelPath = modelPath
     output = ShellOutput(
       preview: ShellOutput.initialPreview(requested: options.preview),
-      reportSavedFiles: !options.quiet)
+      reportSavedFiles: !options.quiet, savedLineLimit: 5)
     loader = ModelLoader(
       path: modelPath, output: output,
       options: Interpreter.Options(outputFolder: outputFolder), seed: options.seed,
@@ -109,6 +109,7 @@ final class REPL {
     defer {
       watcher?.isEvaluating = false
       Interrupt.reset()
+      output.finishEntry()
     }
     let before = loaded.interpreter.currentFace?.latent
     do {

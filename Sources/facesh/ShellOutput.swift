@@ -13,9 +13,10 @@ final class ShellOutput: @unchecked Sendable {
   /// The model, set once it is loaded, because pictures need its decoder.
   var model: FaceModel?
 
-  init(preview: PreviewMode, reportSavedFiles: Bool) {
+  init(preview: PreviewMode, reportSavedFiles: Bool, savedLineLimit: Int = .max) {
     self.preview = preview
     self.reportSavedFiles = reportSavedFiles
+    self.savedLineLimit = savedLineLimit
   }
 
   /// Returns the preview mode to start with: `off` when standard output is not a terminal,
@@ -31,11 +32,34 @@ final class ShellOutput: @unchecked Sendable {
     OutputSink(
       print: { line in Console.output(line + "\n") },
       show: { [self] face in self.show(face) },
-      saved: { [self] path in
-        if self.reportSavedFiles { Console.error("wrote \(ShellOutput.displayPath(path))") }
-      },
+      saved: { [self] path in self.noteSaved(path) },
       warning: { message in Console.error("warning: " + message) },
       progress: { [self] report in self.progress(report) })
+  }
+
+  /// The most "wrote FILE" lines one entry prints; later files are counted and summed up by
+  /// `finishEntry()`. The REPL sets 5, so a loop of saves does not flood the screen.
+  let savedLineLimit: Int
+  /// Files written since `finishEntry()` last ran, and the last of them.
+  private var savedCount = 0
+  private var lastSaved = ""
+
+  /// Notes a written file, unless notes are off or this entry has noted enough of them.
+  func noteSaved(_ path: String) {
+    guard reportSavedFiles else { return }
+    savedCount += 1
+    lastSaved = ShellOutput.displayPath(path)
+    if savedCount <= savedLineLimit { Console.error("wrote \(lastSaved)") }
+  }
+
+  /// Prints how many files went unnoted in the entry that just ended, and starts counting
+  /// again.
+  func finishEntry() {
+    let unnoted = savedCount - savedLineLimit
+    if unnoted > 0 {
+      Console.error("wrote \(unnoted) more file\(unnoted == 1 ? "" : "s"), the last \(lastSaved)")
+    }
+    savedCount = 0
   }
 
   /// When the progress line was last drawn, in nanoseconds of uptime.

@@ -249,6 +249,24 @@ final class REPLTests: XCTestCase {
     terminal.expect("preview: off")
   }
 
+  func testLoopOfSavesNotesFiveFilesAndACount() throws {
+    let terminal = try start()
+    terminal.expect(Self.prompt)
+    let start = terminal.position
+    terminal.type("for i in 0 to 11 { save(random(i), \"loop-{i}.png\") }" + Self.enter)
+    terminal.expect("wrote 7 more files, the last loop-11.png")
+    terminal.expect(Self.prompt)
+    let text = terminal.text(from: start)
+    XCTAssertTrue(text.contains("wrote loop-4.png"), text)
+    XCTAssertFalse(text.contains("wrote loop-5.png"), text)
+    // The count starts again with the next entry.
+    terminal.type("save(random(1), \"single.png\")" + Self.enter)
+    terminal.expect("wrote single.png")
+    terminal.expect(Self.prompt)
+    terminal.type(Self.endOfInput)
+    XCTAssertEqual(terminal.waitForExit(), 0)
+  }
+
   func testSaveWritesSuccessfulEntries() throws {
     let terminal = try start()
     terminal.expect(Self.prompt)
