@@ -10,11 +10,16 @@ public enum ContactSheet {
   package static let labelHeight = BitmapFont.glyphHeight + 4
   /// Height of the title band above the grid, excluding the top padding.
   package static let titleHeight = BitmapFont.glyphHeight + padding
+  /// The narrowest cell of a labelled sheet: 8 glyphs, enough for "pc12 −2σ". Faces
+  /// narrower than this are centred in their cell instead of cutting labels to a glyph or
+  /// two.
+  package static let minimumLabelledCellWidth = 48
 
   /// Renders faces in a grid, `columns` per row, left to right and top to bottom.
   ///
   /// Before scaling the sheet is `c * w + (c + 1) * 4` pixels wide, where `c` is
-  /// `min(columns, images.count)` and `w` the width of the first image. It is
+  /// `min(columns, images.count)` and `w` the width of the first image, or 48 when there
+  /// are labels and the image is narrower. It is
   /// `4 + t + r * (h + l + 4)` pixels tall, where `r` is the number of rows, `h` the height
   /// of the first image, `l` is 13 with labels and 0 without, and `t` is 13 with a title
   /// and 0 without. Labels are centred under their face and titles start at the left.
@@ -37,7 +42,8 @@ public enum ContactSheet {
   ) -> RGBImage {
     precondition(columns >= 1, "a contact sheet needs at least 1 column, got \(columns)")
     precondition(scale >= 1, "contact sheet scale must be at least 1, got \(scale)")
-    let cellWidth = images.first?.width ?? 0
+    let faceWidth = images.first?.width ?? 0
+    let cellWidth = labels == nil ? faceWidth : max(faceWidth, minimumLabelledCellWidth)
     let cellHeight = images.first?.height ?? 0
     let columnCount = max(1, min(columns, images.count))
     let rowCount = (images.count + columnCount - 1) / columnCount
@@ -54,7 +60,9 @@ public enum ContactSheet {
     for (index, image) in images.enumerated() {
       let x = padding + (index % columnCount) * (cellWidth + padding)
       let y = padding + titleBand + (index / columnCount) * (cellHeight + labelBand + padding)
-      paste(resized(image, width: cellWidth, height: cellHeight), into: &sheet, x: x, y: y)
+      paste(
+        resized(image, width: faceWidth, height: cellHeight), into: &sheet,
+        x: x + (cellWidth - faceWidth) / 2, y: y)
       if let labels, index < labels.count {
         let text = fit(labels[index], width: cellWidth)
         let left = x + (cellWidth - BitmapFont.width(of: text)) / 2

@@ -19,22 +19,22 @@ final class ImageContactSheetTests: XCTestCase {
     return total
   }
 
-  func faces(_ count: Int, width: Int = 40, height: Int = 30) -> [RGBImage] {
+  func faces(_ count: Int, width: Int = 48, height: Int = 30) -> [RGBImage] {
     (0..<count).map { RGBImage(width: width, height: height, fill: (UInt8(100 + $0), 150, 200)) }
   }
 
   func testSheetSizeWithLabelsAndTitle() {
     let sheet = ContactSheet.render(
       faces(5), columns: 3, labels: ["a", "b", "c", "d", "e"], title: "pc1")
-    // 3 columns of 40 plus 4 gaps of 4; title band 13, then 2 rows of 30 + 13 + 4.
-    XCTAssertEqual(sheet.width, 3 * 40 + 4 * 4)
+    // 3 columns of 48 plus 4 gaps of 4; title band 13, then 2 rows of 30 + 13 + 4.
+    XCTAssertEqual(sheet.width, 3 * 48 + 4 * 4)
     XCTAssertEqual(sheet.height, 4 + 13 + 2 * (30 + 13 + 4))
   }
 
   func testSheetSizeWithoutText() {
     let sheet = ContactSheet.render(faces(2), columns: 4)
     // Only 2 columns are used when there are 2 faces.
-    XCTAssertEqual(sheet.width, 2 * 40 + 3 * 4)
+    XCTAssertEqual(sheet.width, 2 * 48 + 3 * 4)
     XCTAssertEqual(sheet.height, 4 + 30 + 4)
     XCTAssertEqual(count(ink, in: sheet, x: 0, y: 0, width: sheet.width, height: sheet.height), 0)
   }
@@ -42,22 +42,22 @@ final class ImageContactSheetTests: XCTestCase {
   func testFacesPlacedInGrid() {
     let sheet = ContactSheet.render(faces(5), columns: 3, labels: Array(repeating: "", count: 5))
     for index in 0..<5 {
-      let x = 4 + (index % 3) * 44
+      let x = 4 + (index % 3) * 52
       let y = 4 + (index / 3) * (30 + 13 + 4)
       XCTAssertTrue(pixel(sheet, x: x, y: y) == (UInt8(100 + index), 150, 200), "face \(index)")
       XCTAssertTrue(
-        pixel(sheet, x: x + 39, y: y + 29) == (UInt8(100 + index), 150, 200), "face \(index)")
+        pixel(sheet, x: x + 47, y: y + 29) == (UInt8(100 + index), 150, 200), "face \(index)")
       XCTAssertTrue(pixel(sheet, x: x - 1, y: y) == background, "gap left of face \(index)")
     }
     // The sixth cell stays empty.
-    XCTAssertEqual(count(background, in: sheet, x: 92, y: 51, width: 40, height: 30), 1200)
+    XCTAssertEqual(count(background, in: sheet, x: 108, y: 51, width: 48, height: 30), 1440)
   }
 
   func testLabelsDrawInkInLabelBand() {
     let labels = ["pc1 \u{2212}2\u{03C3}", "", "pc1 +2\u{03C3}"]
     let sheet = ContactSheet.render(faces(3), columns: 3, labels: labels)
     for (index, label) in labels.enumerated() {
-      let inked = count(ink, in: sheet, x: 4 + index * 44, y: 34, width: 40, height: 13)
+      let inked = count(ink, in: sheet, x: 4 + index * 52, y: 34, width: 48, height: 13)
       if label.isEmpty {
         XCTAssertEqual(inked, 0, "label \(index) is empty")
       } else {
@@ -65,16 +65,16 @@ final class ImageContactSheetTests: XCTestCase {
       }
     }
     // The minus sign and the plus sign differ, so the two labels differ.
-    let first = ImageOps.crop(sheet, x: 4, y: 34, width: 40, height: 13)
-    let third = ImageOps.crop(sheet, x: 92, y: 34, width: 40, height: 13)
+    let first = ImageOps.crop(sheet, x: 4, y: 34, width: 48, height: 13)
+    let third = ImageOps.crop(sheet, x: 108, y: 34, width: 48, height: 13)
     XCTAssertNotEqual(first, third)
     // No ink lands on the faces.
-    XCTAssertEqual(count(ink, in: sheet, x: 4, y: 4, width: 128, height: 30), 0)
+    XCTAssertEqual(count(ink, in: sheet, x: 4, y: 4, width: 152, height: 30), 0)
   }
 
   func testLabelCentredUnderFace() {
     let sheet = ContactSheet.render(faces(1), columns: 1, labels: ["I"])
-    // The "I" cell is 5 wide, centred in 40 at cell columns 17...21 (sheet x 21...25), and
+    // The "I" cell is 5 wide, centred in 48 at cell columns 21...25 (sheet x 25...29), and
     // its ink covers the middle 3 columns.
     var inkedColumns = Set<Int>()
     for y in 34..<47 {
@@ -82,23 +82,36 @@ final class ImageContactSheetTests: XCTestCase {
         inkedColumns.insert(x)
       }
     }
-    XCTAssertEqual(inkedColumns.min(), 22)
-    XCTAssertEqual(inkedColumns.max(), 24)
+    XCTAssertEqual(inkedColumns.min(), 26)
+    XCTAssertEqual(inkedColumns.max(), 28)
   }
 
   func testTitleDrawsAboveGrid() {
     let sheet = ContactSheet.render(faces(2), columns: 2, title: "Walk")
-    XCTAssertGreaterThan(count(ink, in: sheet, x: 4, y: 4, width: 84, height: 9), 20)
+    XCTAssertGreaterThan(count(ink, in: sheet, x: 4, y: 4, width: 100, height: 9), 20)
     XCTAssertTrue(pixel(sheet, x: 4, y: 17) == (100, 150, 200), "the grid starts under the title")
   }
 
   func testLongLabelCutToCell() {
     let sheet = ContactSheet.render(
-      faces(2, width: 20, height: 10), columns: 2, labels: ["abcdefghij", ""])
-    // Only 2 glyphs and "…" fit in 20 pixels (3 glyphs take 17); nothing spills over.
-    XCTAssertEqual(ContactSheet.fit("abcdefghij", width: 20), "ab\u{2026}")
-    XCTAssertEqual(count(ink, in: sheet, x: 28, y: 14, width: 20, height: 13), 0)
-    XCTAssertGreaterThan(count(ink, in: sheet, x: 4, y: 14, width: 20, height: 13), 10)
+      faces(2, width: 64, height: 10), columns: 2, labels: ["abcdefghijklmn", ""])
+    // 9 glyphs and "…" fit in 64 pixels (10 glyphs take 59); nothing spills over.
+    XCTAssertEqual(ContactSheet.fit("abcdefghijklmn", width: 64), "abcdefghi\u{2026}")
+    XCTAssertEqual(count(ink, in: sheet, x: 72, y: 14, width: 64, height: 13), 0)
+    XCTAssertGreaterThan(count(ink, in: sheet, x: 4, y: 14, width: 64, height: 13), 10)
+  }
+
+  func testNarrowFacesGetCellsWideEnoughForLabels() {
+    let sheet = ContactSheet.render(
+      faces(2, width: 16, height: 16), columns: 2, labels: ["pc12 \u{2212}2\u{03C3}", "x"])
+    // Cells widen from 16 to 48 pixels and each face sits in the middle of its cell.
+    XCTAssertEqual(sheet.width, 2 * 48 + 3 * 4)
+    XCTAssertTrue(pixel(sheet, x: 4 + 16, y: 4) == (100, 150, 200), "first face starts at 20")
+    XCTAssertTrue(pixel(sheet, x: 4 + 15, y: 4) == background, "nothing left of it")
+    XCTAssertTrue(pixel(sheet, x: 56 + 16 + 15, y: 19) == (101, 150, 200), "second face ends at 87")
+    XCTAssertEqual(ContactSheet.fit("pc12 \u{2212}2\u{03C3}", width: 48), "pc12 \u{2212}2\u{03C3}")
+    // Without labels the cells keep the faces' width.
+    XCTAssertEqual(ContactSheet.render(faces(2, width: 16, height: 16), columns: 2).width, 44)
   }
 
   func testScaleRepeatsPixels() {
@@ -110,11 +123,11 @@ final class ImageContactSheetTests: XCTestCase {
   }
 
   func testMixedSizesFittedToFirst() {
-    let wide = RGBImage(width: 80, height: 30, fill: (9, 9, 9))
+    let wide = RGBImage(width: 96, height: 30, fill: (9, 9, 9))
     let sheet = ContactSheet.render([faces(1)[0], wide], columns: 2)
-    XCTAssertEqual(sheet.width, 2 * 40 + 3 * 4)
-    XCTAssertTrue(pixel(sheet, x: 48, y: 4) == (9, 9, 9))
-    XCTAssertTrue(pixel(sheet, x: 87, y: 33) == (9, 9, 9))
+    XCTAssertEqual(sheet.width, 2 * 48 + 3 * 4)
+    XCTAssertTrue(pixel(sheet, x: 56, y: 4) == (9, 9, 9))
+    XCTAssertTrue(pixel(sheet, x: 103, y: 33) == (9, 9, 9))
   }
 
   func testEmptySheet() {
