@@ -13,6 +13,13 @@ public struct Typicality: Sendable {
     /// The lowest and highest coordinate of the training faces on this axis, in σ units.
     public let low: Double
     public let high: Double
+
+    public init(axis: Int, value: Double, low: Double, high: Double) {
+      self.axis = axis
+      self.value = value
+      self.low = low
+      self.high = high
+    }
   }
 
   /// The Mahalanobis distance from the mean face in σ: the length of the coordinate vector
@@ -25,6 +32,13 @@ public struct Typicality: Sendable {
   public let trainingMaximum: Double
   /// Axes on which the face is beyond the training faces' range, in axis order.
   public let excesses: [AxisExcess]
+
+  public init(distance: Double, percentile: Double, trainingMaximum: Double, excesses: [AxisExcess]) {
+    self.distance = distance
+    self.percentile = percentile
+    self.trainingMaximum = trainingMaximum
+    self.excesses = excesses
+  }
 
   /// Whether the face lies outside the region the training faces cover: further from the
   /// mean than any of them, or beyond their range on some axis. A face with a NaN or

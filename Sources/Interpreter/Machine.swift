@@ -101,6 +101,9 @@ struct MachineState {
   /// The value of the chunk's last expression statement.
   var lastValue: Value = .nil
   var currentFace: CurrentFace = .none
+  /// Counts assignments and edits of the current face, so a host can tell whether an
+  /// evaluation touched it even when the face ends up equal to what it was.
+  var currentFaceUpdates = 0
   /// The statement of the builtin call running now, which saved PNGs record.
   var statement: Location?
 }
@@ -151,7 +154,10 @@ final class Machine {
 
   var currentFace: CurrentFace {
     get { state.pointee.currentFace }
-    set { state.pointee.currentFace = newValue }
+    set {
+      state.pointee.currentFace = newValue
+      state.pointee.currentFaceUpdates &+= 1
+    }
   }
 
   init(model: FaceModel, sink: OutputSink, options: Interpreter.Options) {

@@ -115,6 +115,7 @@ extension Machine {
   /// Makes the face in a global the current face.
   @inline(__always)
   func makeCurrent(globalSlot slot: Int) {
+    state.pointee.currentFaceUpdates &+= 1
     if case .global(let current) = state.pointee.currentFace, current == slot { return }
     state.pointee.currentFace = .global(slot: slot)
   }

@@ -18,6 +18,11 @@ extension Builtins {
         let path = try pngPath(arguments, 1, machine: machine)
         face.cacheLatent()
         let image = machine.model.decode(face.latent)
+        if !face.latent.allSatisfy({ $0.isFinite }) {
+          machine.sink.warning(
+            "the face saved to '\(ShownPath.display(path))' has NaN or infinite coordinates, so "
+              + "the picture is blank")
+        }
         try writePNG(image, to: path, latent: face.latent, machine: machine)
         return .nil
       },
@@ -59,7 +64,7 @@ extension Builtins {
     }
     let images = decode(latents, machine: machine)
     let sheet = ContactSheet.render(images, columns: images.count, labels: labels)
-    try writePNG(sheet, to: path, latent: nil, machine: machine)
+    try writePNG(sheet, to: path, latent: nil, sheetCount: images.count, machine: machine)
     return .nil
   }
 
@@ -79,7 +84,7 @@ extension Builtins {
     }
     let images = decode(faces.map(\.latent), machine: machine)
     let sheet = ContactSheet.render(images, columns: columns, labels: labels)
-    try writePNG(sheet, to: path, latent: nil, machine: machine)
+    try writePNG(sheet, to: path, latent: nil, sheetCount: images.count, machine: machine)
     return .nil
   }
 
@@ -183,15 +188,19 @@ extension Builtins {
   }
 
   /// Writes a PNG with the facesh text chunks and sends its path to the sink.
-  static func writePNG(_ image: RGBImage, to path: String, latent: [Float]?, machine: Machine)
-    throws
-  {
+  static func writePNG(
+    _ image: RGBImage, to path: String, latent: [Float]?, sheetCount: Int? = nil,
+    machine: Machine
+  ) throws {
     if machine.cancelFlag.isRaised { throw ScriptError.cancelled }
     var text: [(key: String, value: String)] = [
       ("Software", "facesh"), ("facesh:model-hash", machine.model.contentHash),
     ]
     if let latent {
       text.append(("facesh:latent", latent.map { "\($0)" }.joined(separator: ",")))
+    }
+    if let sheetCount {
+      text.append(("facesh:sheet", "\(sheetCount) face\(sheetCount == 1 ? "" : "s")"))
     }
     if let statement = machine.state.pointee.statement {
       text.append(("facesh:statement", statementText(statement)))

@@ -130,9 +130,15 @@ extension Builtins {
     guard let hash = chunks["facesh:model-hash"] else { return nil }
     let ours = machine.model.contentHash
     guard let latentText = chunks["facesh:latent"] else {
-      machine.sink.warning(
-        "'\(shown)' is a sheet of several faces that facesh wrote; fitting the whole picture "
-          + "as one face. Save the face you want with save(face, path) to load it exactly")
+      if let count = chunks["facesh:sheet"] {
+        machine.sink.warning(
+          "'\(shown)' is a sheet of \(count) that facesh wrote; fitting the whole picture as "
+            + "one face. Save the face you want with save(face, path) to load it exactly")
+      } else {
+        machine.sink.warning(
+          "'\(shown)' was written by facesh but its facesh:latent chunk is missing or damaged; "
+            + "fitting its pixels instead")
+      }
       return nil
     }
     guard hash.lowercased() == ours.lowercased() else {
@@ -194,7 +200,11 @@ extension Builtins {
         "'path' in \(arguments.signature) is empty; give a photo such as 'me.jpg'")
     }
     if machine.input.folder != nil { return try machine.input.resolve(path) }
-    if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {
+    if path == "~" || path.hasPrefix("~/") {
+      guard let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty else {
+        throw ScriptError(
+          "cannot expand '~' in '\(path)': HOME is not set; write the full path")
+      }
       path = home + path.dropFirst()
     }
     let resolved = try machine.input.resolve(path)
@@ -215,6 +225,9 @@ extension Builtins {
   /// decimal numbers.
   static func parseLatent(_ text: String, dimension: Int) -> Result<[Float], LatentProblem> {
     let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+    if parts.count == 1 && Float(parts[0]) == nil {
+      return .failure(LatentProblem(message: "it is not a comma-separated list of numbers"))
+    }
     guard parts.count == dimension else {
       return .failure(
         LatentProblem(message: "it has \(parts.count) values and this model needs \(dimension)"))

@@ -15,9 +15,15 @@ enum AtypicalFace {
     }
     var reasons: [String] = []
     for excess in typicality.excesses.prefix(namedAxes) {
+      // Enough decimals that the value and the bound it passed print differently.
+      let bound = excess.value > excess.high ? excess.high : excess.low
+      var decimals = 2
+      while decimals < 6 && sigma(excess.value, decimals) == sigma(bound, decimals) {
+        decimals += 1
+      }
       reasons.append(
-        "pc[\(excess.axis + 1)] is \(sigma(excess.value)), outside the training faces' "
-          + "\(sigma(excess.low)) to \(sigma(excess.high))")
+        "pc[\(excess.axis + 1)] is \(sigma(excess.value, decimals)), outside the training faces' "
+          + "\(sigma(excess.low, decimals)) to \(sigma(excess.high, decimals))")
     }
     if typicality.excesses.count > namedAxes {
       reasons.append("\(typicality.excesses.count - namedAxes) more axes are out of range")
@@ -32,7 +38,7 @@ enum AtypicalFace {
       + reasons.joined(separator: "; ") + ". Expect a less face-like picture."
   }
 
-  private static func sigma(_ value: Double) -> String {
-    String(format: "%+.2fσ", value).replacingOccurrences(of: "-", with: "−")
+  private static func sigma(_ value: Double, _ decimals: Int) -> String {
+    String(format: "%+.\(decimals)fσ", value).replacingOccurrences(of: "-", with: "−")
   }
 }

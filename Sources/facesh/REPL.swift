@@ -111,7 +111,7 @@ final class REPL {
       Interrupt.reset()
       output.finishEntry()
     }
-    let before = loaded.interpreter.currentFace?.latent
+    let before = (loaded.interpreter.currentFace?.latent, loaded.interpreter.currentFaceUpdates)
     do {
       let value = try loaded.interpreter.evaluate(source, chunkName: chunkName)
       transcript.append(transcriptText)
@@ -131,12 +131,15 @@ final class REPL {
 
   /// Warns when the entry's value, or the current face it changed, lies outside the region
   /// the training faces cover, where pictures stop looking like faces.
-  func warnIfAtypical(value: Value, currentBefore: [Float]?, interpreter: Interpreter) {
+  func warnIfAtypical(
+    value: Value, currentBefore: ([Float]?, Int), interpreter: Interpreter
+  ) {
     var faces: [Face] = []
     if case .face(let face) = value { faces.append(face) }
-    if let current = interpreter.currentFace, current.latent != currentBefore,
-      faces.first?.latent != current.latent
-    {
+    let touched =
+      interpreter.currentFaceUpdates != currentBefore.1
+      || interpreter.currentFace?.latent != currentBefore.0
+    if touched, let current = interpreter.currentFace, faces.first?.latent != current.latent {
       faces.append(current)
     }
     for face in faces {

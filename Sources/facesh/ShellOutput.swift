@@ -56,7 +56,9 @@ final class ShellOutput: @unchecked Sendable {
   /// again.
   func finishEntry() {
     let unnoted = savedCount - savedLineLimit
-    if unnoted > 0 {
+    if unnoted == 1 {
+      Console.error("wrote \(lastSaved)")
+    } else if unnoted > 1 {
       Console.error("wrote \(unnoted) more file\(unnoted == 1 ? "" : "s"), the last \(lastSaved)")
     }
     savedCount = 0
@@ -87,8 +89,10 @@ final class ShellOutput: @unchecked Sendable {
     var line = "\(report.task) [\(bar)] \(report.done)/\(report.total) \(report.detail)"
     // A line that wraps cannot be redrawn in place, so it is cut to the terminal's width,
     // keeping the end, which changes.
-    let columns = max(20, LineEditorState.terminalWidth() - 1)
-    if line.count > columns { line = "…" + line.suffix(columns - 1) }
+    let columns = max(1, LineEditorState.terminalWidth() - 1)
+    if TerminalText.width(line) > columns {
+      line = "…" + TerminalText.suffix(line, width: columns - 1)
+    }
     Console.errorText("\r\u{1B}[K" + line)
     progressShown = true
   }

@@ -62,6 +62,13 @@ final class REPLTests: XCTestCase {
     terminal.type("mean() with { pc[2] = -90σ }" + Self.enter)
     terminal.expect("pc[2] is −90.00σ")
     terminal.expect(Self.prompt)
+    // A new variable holding an equal face warns again.
+    terminal.type("let g = mean() with { pc[1] = 80σ }" + Self.enter)
+    terminal.expect("pc[1] is +80.00σ")
+    terminal.expect(Self.prompt)
+    terminal.type("let h = mean() with { pc[1] = 80σ }" + Self.enter)
+    terminal.expect("pc[1] is +80.00σ")
+    terminal.expect(Self.prompt)
     terminal.type(Self.endOfInput)
     XCTAssertEqual(terminal.waitForExit(), 0)
   }
@@ -253,6 +260,9 @@ final class REPLTests: XCTestCase {
     let terminal = try start()
     terminal.expect(Self.prompt)
     let start = terminal.position
+    terminal.type("for i in 0 to 5 { save(random(i), \"six-{i}.png\") }" + Self.enter)
+    terminal.expect("wrote six-5.png")
+    terminal.expect(Self.prompt)
     terminal.type("for i in 0 to 11 { save(random(i), \"loop-{i}.png\") }" + Self.enter)
     terminal.expect("wrote 7 more files, the last loop-11.png")
     terminal.expect(Self.prompt)

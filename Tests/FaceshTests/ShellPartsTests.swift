@@ -162,4 +162,24 @@ final class ShellPartsTests: XCTestCase {
       REPLCommands.pathCompletions(folder.path + "/p"),
       [folder.path + "/photos/", folder.path + "/portrait.jpg"])
   }
+
+  func testTerminalWidthCountsWideCharacters() {
+    XCTAssertEqual(TerminalText.width("fit 'a.png'"), 11)
+    XCTAssertEqual(TerminalText.width("顔写真.jpg"), 10)
+    XCTAssertEqual(TerminalText.width("e\u{0301}"), 1, "a combining accent takes no cell")
+    XCTAssertEqual(TerminalText.suffix("顔写真.jpg", width: 7), "真.jpg")
+    XCTAssertEqual(TerminalText.suffix("顔写真.jpg", width: 6), "真.jpg")
+    XCTAssertEqual(TerminalText.suffix("顔写真.jpg", width: 5), ".jpg", "half a wide glyph does not fit")
+    XCTAssertEqual(TerminalText.suffix("abc", width: 0), "")
+  }
+
+  func testWarningShowsEnoughDecimalsToDifferFromTheBound() throws {
+    let excess = Typicality.AxisExcess(axis: 0, value: 2.8115, low: -2.9, high: 2.81149)
+    let typicality = Typicality(
+      distance: 2.8115, percentile: 1, trainingMaximum: 20, excesses: [excess])
+    let message = try XCTUnwrap(AtypicalFace.message(for: typicality))
+    // Two decimals would print +2.81σ for both; three tell them apart.
+    XCTAssertTrue(message.contains("pc[1] is +2.812σ"), message)
+    XCTAssertTrue(message.contains("to +2.811σ"), message)
+  }
 }

@@ -201,6 +201,7 @@ final class PhotoTests: XCTestCase {
       (values(["0", "abc"]), "value 2, 'abc', is not a number"),
       (values(["0x1p-1"]), "value 1, '0x1p-1', is not a number"),
       (values([], ["1e39"]), "value 8 is 1e39, not a finite number"),
+      ("hello world", "it is not a comma-separated list of numbers"),
     ]
     for (index, (latent, reason)) in cases.enumerated() {
       try ImageIO.writePNG(
@@ -213,12 +214,30 @@ final class PhotoTests: XCTestCase {
     }
   }
 
+  func testMissingLatentChunkIsNotCalledASheet() throws {
+    let image = testModel.decode(testModel.pca.mean)
+    try ImageIO.writePNG(
+      image, to: folder + "/nolatent.png", text: [("facesh:model-hash", testModel.contentHash)])
+    let (_, recorder) = try run("fit(\"nolatent.png\", 3)")
+    XCTAssertEqual(recorder.warnings.count, 1)
+    XCTAssertTrue(
+      recorder.warnings[0].contains("its facesh:latent chunk is missing or damaged"),
+      recorder.warnings[0])
+  }
+
+  func testSavingANonFiniteFaceWarns() throws {
+    let (_, recorder) = try run("save(mean() + (random(1) - random(2)) * 1e300, \"inf.png\")")
+    XCTAssertEqual(recorder.warnings.count, 1)
+    XCTAssertTrue(recorder.warnings[0].contains("NaN or infinite coordinates"), recorder.warnings[0])
+    XCTAssertEqual(recorder.saved.count, 1, "the file is still written, as asked")
+  }
+
   func testSheetsAndSmallPhotosAreFittedWithWarnings() throws {
     _ = try run("sweep(random(2), 1, [-1σ, 1σ], \"sheet.png\")")
     try ImageIO.writePNG(RGBImage(width: 2, height: 2, fill: (90, 60, 30)), to: folder + "/tiny.png")
     let (_, recorder) = try run("fit(\"sheet.png\", 3)\nfit(\"tiny.png\", 3)")
     XCTAssertEqual(recorder.warnings.count, 2)
-    XCTAssertTrue(recorder.warnings[0].contains("is a sheet of several faces"), recorder.warnings[0])
+    XCTAssertTrue(recorder.warnings[0].contains("is a sheet of 2 faces"), recorder.warnings[0])
     XCTAssertTrue(recorder.warnings[1].contains("only 2×2 pixels, smaller than the model's 16×16"), recorder.warnings[1])
   }
 
