@@ -27,7 +27,7 @@ typedef struct {
   int32_t x[MAX_COLUMNS];
 } index_list;
 
-/* Taps [first, first + count) of D's rows; those at or past `end` lie outside. */
+/* Lists taps [first, first + count) of D's rows; those at or past `end` lie outside. */
 static void list_taps(const facesh_conv_columns *g, long first, long count, long end,
                       index_list *list) {
   long taps = g->kernel_height * g->kernel_width;
@@ -48,7 +48,7 @@ static void list_taps(const facesh_conv_columns *g, long first, long count, long
   }
 }
 
-/* Pixels [first, first + count) of D's columns; those at or past `end` lie outside. */
+/* Lists pixels [first, first + count) of D's columns; those at or past `end` lie outside. */
 static void list_pixels(const facesh_conv_columns *g, long first, long count, long end,
                         index_list *list) {
   long plane = g->height * g->width;
@@ -92,45 +92,131 @@ static void pack_generic(const facesh_conv_columns *g, const index_list *across,
 }
 
 #ifdef FACESH_HAVE_X86
-/* The same with 8-lane masked gathers; a masked-off lane reads nothing and gives 0. */
+/* Returns whether entries [first, first + count) of `list` lie on one row of the plane,
+ * each `step` columns and `step` floats right of the one before. */
+static int is_run(const index_list *list, long first, long count, int32_t step) {
+  if (list->y[first] == OUTSIDE) return 0;
+  for (long j = 1; j < count; j++) {
+    if (list->y[first + j] != list->y[first] ||
+        list->x[first + j] != list->x[first] + (int32_t)j * step ||
+        list->offset[first + j] != list->offset[first] + (int32_t)j * step) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Returns the mask of lanes whose column x + lane lies in [0, width). */
+__attribute__((target("avx2,fma"))) static inline __m256i lanes_inside(int32_t x,
+                                                                        int32_t width) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i columns = _mm256_add_epi32(_mm256_set1_epi32(x), lanes);
+  return _mm256_and_si256(_mm256_cmpgt_epi32(columns, _mm256_set1_epi32(-1)),
+                          _mm256_cmpgt_epi32(_mm256_set1_epi32(width), columns));
+}
+
+/* Reads 8 values of D that lie on one gradient row: the row's floats from column x on, every
+ * `step`-th (1 or 2), with columns outside [0, width) read as 0. Masked loads touch no float
+ * outside the row. */
+__attribute__((target("avx2,fma"))) static inline __m256 load_run(const float *row, int32_t x,
+                                                                  int32_t width, int32_t step) {
+  if (step == 1) return _mm256_maskload_ps(row + x, lanes_inside(x, width));
+  __m256 low = _mm256_maskload_ps(row + x, lanes_inside(x, width));
+  __m256 high = _mm256_maskload_ps(row + x + 8, lanes_inside(x + 8, width));
+  /* Even lanes of low and high, interleaved by 128-bit half, then put in order. */
+  __m256 even = _mm256_shuffle_ps(low, high, 0x88);
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xD8));
+}
+
+/* Reads 4 consecutive values of one gradient row from column x on, with columns outside
+ * [0, width) read as 0. */
+__attribute__((target("avx2,fma"))) static inline __m128 load_run4(const float *row, int32_t x,
+                                                                   int32_t width) {
+  return _mm_maskload_ps(row + x, _mm256_castsi256_si128(lanes_inside(x, width)));
+}
+
+/* Gathers 8 values of D: entries [first, first + 8) of `across` paired with one depth entry,
+ * with 8-lane masked gathers. A masked-off lane reads nothing and gives 0. */
+__attribute__((target("avx2,fma"))) static inline __m256 gather8(
+    const facesh_conv_columns *g, const index_list *across, long first, int32_t offset,
+    int32_t y, int32_t x) {
+  const __m256i minus_one = _mm256_set1_epi32(-1);
+  __m256i rows = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(across->y + first)),
+                                  _mm256_set1_epi32(y));
+  __m256i columns = _mm256_add_epi32(
+      _mm256_loadu_si256((const __m256i *)(across->x + first)), _mm256_set1_epi32(x));
+  __m256i inside = _mm256_and_si256(
+      _mm256_and_si256(_mm256_cmpgt_epi32(rows, minus_one),
+                       _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)g->out_height), rows)),
+      _mm256_and_si256(_mm256_cmpgt_epi32(columns, minus_one),
+                       _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)g->out_width), columns)));
+  __m256i offsets = _mm256_add_epi32(
+      _mm256_loadu_si256((const __m256i *)(across->offset + first)), _mm256_set1_epi32(offset));
+  return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), g->gradient, offsets,
+                                  _mm256_castsi256_ps(inside), 4);
+}
+
+/* The same as pack_generic. Where 8 pixels of a panel lie on one input row (stride 1 or 2),
+ * or each 4 taps on one kernel row, the values lie on one gradient row and are read with
+ * masked loads. Other panels use masked gathers, which are slower. */
 __attribute__((target("avx2,fma"))) static void pack_avx2(const facesh_conv_columns *g,
+                                                          int transpose_b,
                                                           const index_list *across,
                                                           const index_list *down,
                                                           long column_panels, long kc,
                                                           float *out) {
-  const __m256i height = _mm256_set1_epi32((int32_t)g->out_height);
-  const __m256i width = _mm256_set1_epi32((int32_t)g->out_width);
-  const __m256i minus_one = _mm256_set1_epi32(-1);
+  const int32_t height = (int32_t)g->out_height, width = (int32_t)g->out_width;
+  const int32_t stride = (int32_t)g->stride_x;
   for (long panel = 0; panel < column_panels; panel++) {
     float *target = out + panel * NR * kc;
     const long first = panel * NR;
-    __m256i offset0 = _mm256_loadu_si256((const __m256i *)(across->offset + first));
-    __m256i offset1 = _mm256_loadu_si256((const __m256i *)(across->offset + first + 8));
-    __m256i y0 = _mm256_loadu_si256((const __m256i *)(across->y + first));
-    __m256i y1 = _mm256_loadu_si256((const __m256i *)(across->y + first + 8));
-    __m256i x0 = _mm256_loadu_si256((const __m256i *)(across->x + first));
-    __m256i x1 = _mm256_loadu_si256((const __m256i *)(across->x + first + 8));
+    if (!transpose_b && (stride == 1 || stride == 2)) {
+      /* Pixels across: each half of the panel is one run of 8 when it lies on one row. */
+      int runs[2] = {is_run(across, first, 8, stride), is_run(across, first + 8, 8, stride)};
+      for (long p = 0; p < kc; p++) {
+        for (int half = 0; half < 2; half++) {
+          long lane = first + half * 8;
+          __m256 values;
+          if (runs[half]) {
+            int32_t y = across->y[lane] + down->y[p];
+            values = _mm256_setzero_ps();
+            if (y >= 0 && y < height) {
+              const float *row = g->gradient + (across->offset[lane] + down->offset[p]) -
+                                 (across->x[lane] + down->x[p]);
+              values = load_run(row, across->x[lane] + down->x[p], width, stride);
+            }
+          } else {
+            values = gather8(g, across, lane, down->offset[p], down->y[p], down->x[p]);
+          }
+          _mm256_storeu_ps(target + p * NR + half * 8, values);
+        }
+      }
+      continue;
+    }
+    int quarters = transpose_b && is_run(across, first, 4, 1) && is_run(across, first + 4, 4, 1) &&
+                   is_run(across, first + 8, 4, 1) && is_run(across, first + 12, 4, 1);
     for (long p = 0; p < kc; p++) {
-      __m256i down_offset = _mm256_set1_epi32(down->offset[p]);
-      __m256i down_y = _mm256_set1_epi32(down->y[p]);
-      __m256i down_x = _mm256_set1_epi32(down->x[p]);
-      __m256i y = _mm256_add_epi32(y0, down_y), x = _mm256_add_epi32(x0, down_x);
-      __m256i inside = _mm256_and_si256(
-          _mm256_and_si256(_mm256_cmpgt_epi32(y, minus_one), _mm256_cmpgt_epi32(height, y)),
-          _mm256_and_si256(_mm256_cmpgt_epi32(x, minus_one), _mm256_cmpgt_epi32(width, x)));
-      __m256 low = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), g->gradient,
-                                            _mm256_add_epi32(offset0, down_offset),
-                                            _mm256_castsi256_ps(inside), 4);
-      y = _mm256_add_epi32(y1, down_y);
-      x = _mm256_add_epi32(x1, down_x);
-      inside = _mm256_and_si256(
-          _mm256_and_si256(_mm256_cmpgt_epi32(y, minus_one), _mm256_cmpgt_epi32(height, y)),
-          _mm256_and_si256(_mm256_cmpgt_epi32(x, minus_one), _mm256_cmpgt_epi32(width, x)));
-      __m256 high = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), g->gradient,
-                                             _mm256_add_epi32(offset1, down_offset),
-                                             _mm256_castsi256_ps(inside), 4);
-      _mm256_storeu_ps(target + p * NR, low);
-      _mm256_storeu_ps(target + p * NR + 8, high);
+      if (quarters) {
+        /* Taps across: four runs of 4 along kernel rows. */
+        __m128 parts[4];
+        for (int quarter = 0; quarter < 4; quarter++) {
+          long lane = first + quarter * 4;
+          int32_t y = across->y[lane] + down->y[p];
+          parts[quarter] = _mm_setzero_ps();
+          if (y >= 0 && y < height) {
+            int32_t x = across->x[lane] + down->x[p];
+            const float *row = g->gradient + (across->offset[lane] + down->offset[p]) - x;
+            parts[quarter] = load_run4(row, x, width);
+          }
+        }
+        _mm256_storeu_ps(target + p * NR, _mm256_set_m128(parts[1], parts[0]));
+        _mm256_storeu_ps(target + p * NR + 8, _mm256_set_m128(parts[3], parts[2]));
+        continue;
+      }
+      _mm256_storeu_ps(target + p * NR,
+                       gather8(g, across, first, down->offset[p], down->y[p], down->x[p]));
+      _mm256_storeu_ps(target + p * NR + 8,
+                       gather8(g, across, first + 8, down->offset[p], down->y[p], down->x[p]));
     }
   }
 }
@@ -152,7 +238,7 @@ void sgemm_pack_b_columns(int kernel, int transpose_b, long n, const facesh_conv
   }
 #ifdef FACESH_HAVE_X86
   if (kernel == KERNEL_AVX2) {
-    pack_avx2(g, &across, &down, column_panels, kc, out);
+    pack_avx2(g, transpose_b, &across, &down, column_panels, kc, out);
     return;
   }
 #endif

@@ -46,11 +46,20 @@ final class ConvColumnsTests: XCTestCase {
     return columns
   }
 
+  /// The block tests' shapes and the 64×64 decoder's: rows of 8 and 16 pixels, which the
+  /// AVX2 packing reads with masked loads, and rows of 4, which it gathers.
+  static let configurations =
+    ConvTransposeBlockTests.configurations + [4, 8, 16].map { size in
+      ConvTransposeBlockTests.Configuration(
+        inputChannels: 6, outputChannels: 5, kernel: (4, 4), stride: (2, 2), padding: (1, 1),
+        input: (size, size), batch: 3, activation: nil)
+    }
+
   func check(generic: Bool) {
     var random = PortableRandom(seed: generic ? 31 : 32)
     facesh_sgemm_force_generic(generic ? 1 : 0)
     gemmBackend = .facesh
-    for (index, configuration) in ConvTransposeBlockTests.configurations.enumerated() {
+    for (index, configuration) in Self.configurations.enumerated() {
       let (r, s) = configuration.kernel
       let (h, w) = configuration.input
       let outHeight = (h - 1) * configuration.stride.0 - 2 * configuration.padding.0 + r
