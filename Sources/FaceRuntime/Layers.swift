@@ -465,12 +465,16 @@ final class ConvTransposeLayer: Layer {
             columns: columnsPointer, transposeColumns: false, &dx)
         }
       }
-      // db (K) += Σ over B, P, Q of dy
-      for k in 0..<outputChannels where !bias.frozen {
-        var sum: Float = 0
-        let start = k * batch * plane
-        for i in start..<(start + batch * plane) { sum += dy[i] }
-        bias.gradient[k] += sum
+      // db (K) += Σ over B, P, Q of dy, one channel per task.
+      if !bias.frozen {
+        let base = dy.baseAddress!
+        let length = batch * plane
+        bias.gradient.withUnsafeMutableBufferPointer { db in
+          let sums = db.baseAddress!
+          parallelFor(outputChannels, work: outputChannels * length) { k in
+            sums[k] += facesh_sum(base + k * length, length)
+          }
+        }
       }
     }
     return Activation(shape: input.shape, batch: batch, data: dx)
