@@ -83,3 +83,18 @@ void facesh_sigmoid_backward(float *gradient, const float *output, long count) {
 void facesh_tanh_backward(float *gradient, const float *output, long count) {
   for (long i = 0; i < count; i++) gradient[i] *= 1.0f - output[i] * output[i];
 }
+
+/* 32 running sums, one per residue of the index modulo 32, so that the compiler can keep
+ * them in vector registers. The order of additions depends only on `count`. */
+float facesh_sum(const float *values, long count) {
+  float sums[32] = {0};
+  long i = 0;
+  for (; i + 32 <= count; i += 32) {
+    for (int j = 0; j < 32; j++) sums[j] += values[i + j];
+  }
+  for (int j = 0; i + j < count; j++) sums[j] += values[i + j];
+  for (int width = 16; width >= 1; width /= 2) {
+    for (int j = 0; j < width; j++) sums[j] += sums[j + width];
+  }
+  return sums[0];
+}

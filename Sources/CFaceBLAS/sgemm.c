@@ -449,8 +449,13 @@ void facesh_sgemm_run_task(const facesh_sgemm_plan *plan, long task) {
     }
 
     /* Pack this task's columns of op(B) for the depth block. */
-    sgemm_pack_b_block(plan->kernel, plan->transpose_b, plan->n, plan->b, plan->ldb,
-                       column_start, column_panels, depth, kc, b_block);
+    if (plan->columns != NULL) {
+      sgemm_pack_b_columns(plan->kernel, plan->transpose_b, plan->n, plan->columns,
+                           column_start, column_panels, depth, kc, b_block);
+    } else {
+      sgemm_pack_b_block(plan->kernel, plan->transpose_b, plan->n, plan->b, plan->ldb,
+                         column_start, column_panels, depth, kc, b_block);
+    }
 
     /* Multiply each row panel of op(A) with every packed column panel. */
     for (long row = row_start; row < row_end; row += MR) {

@@ -36,6 +36,12 @@ __attribute__((visibility("hidden"))) void sgemm_pack_b_block(int kernel, int tr
                                                               long column, long column_panels,
                                                               long depth, long kc, float *out);
 
+/* The same for the implicit column matrix `columns` (op(B) = Dᵀ when transpose_b is set);
+ * column_panels·NR is at most 512. */
+__attribute__((visibility("hidden"))) void sgemm_pack_b_columns(
+    int kernel, int transpose_b, long n, const facesh_conv_columns *columns, long column,
+    long column_panels, long depth, long kc, float *out);
+
 static inline long panels(long count, long width) { return (count + width - 1) / width; }
 
 #endif

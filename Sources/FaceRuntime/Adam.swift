@@ -1,3 +1,5 @@
+import CFaceBLAS
+
 /// Adam optimizer settings: β₁ = 0.9, β₂ = 0.999, ε = 1e-8, with bias correction.
 struct AdamSettings {
   var learningRate: Float
@@ -24,14 +26,21 @@ final class AdamState {
     let correction2 = 1 - pow(settings.beta2, Float(step))
     let rate = settings.learningRate / correction1
     let (b1, b2, eps) = (settings.beta1, settings.beta2, settings.epsilon)
+    let count = values.count
+    // Ranges of 64 Ki elements on all cores; each element's update is the same wherever
+    // the ranges fall.
+    let chunk = 1 << 16
     values.withUnsafeMutableBufferPointer { v in
       firstMoment.withUnsafeMutableBufferPointer { m in
         secondMoment.withUnsafeMutableBufferPointer { s in
           gradient.withUnsafeBufferPointer { g in
-            for i in 0..<v.count {
-              m[i] = b1 * m[i] + (1 - b1) * g[i]
-              s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i]
-              v[i] -= rate * m[i] / ((s[i] / correction2).squareRoot() + eps)
+            let (vBase, mBase, sBase, gBase) =
+              (v.baseAddress!, m.baseAddress!, s.baseAddress!, g.baseAddress!)
+            parallelFor((count + chunk - 1) / chunk, work: count) { part in
+              let start = part * chunk
+              facesh_adam_update(
+                vBase + start, mBase + start, sBase + start, gBase + start,
+                min(chunk, count - start), b1, b2, eps, rate, correction2)
             }
           }
         }

@@ -65,6 +65,25 @@ func gemm(
   }
 }
 
+/// Multiplies op(A) by a transposed convolution's column matrix D read in place from the
+/// output gradient (see `facesh_conv_columns`): C = op(A)·op(D) + beta·C, with op(D) = Dᵀ
+/// when `transposeColumns` is set. Always runs facesh's SGEMM; D is K·R·S × B·H·W.
+func gemm(
+  transposeA: Bool, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>,
+  columns: UnsafePointer<facesh_conv_columns>, transposeColumns: Bool,
+  _ c: UnsafeMutablePointer<Float>, beta: Float = 0, lda: Int? = nil, ldc: Int? = nil
+) {
+  var plan = facesh_sgemm_plan()
+  plan.transpose_a = transposeA ? 1 : 0
+  plan.transpose_b = transposeColumns ? 1 : 0
+  (plan.m, plan.n, plan.k) = (m, n, k)
+  (plan.alpha, plan.beta) = (1, beta)
+  (plan.a, plan.lda) = (a, lda ?? (transposeA ? m : k))
+  plan.columns = columns
+  (plan.c, plan.c_row_stride, plan.c_column_stride) = (c, ldc ?? n, 1)
+  runSGEMM(&plan)
+}
+
 /// op(A) stored in facesh_sgemm's panel order, for a matrix that many GEMMs reuse (the
 /// weights of a decoder that only decodes).
 struct PackedMatrix {

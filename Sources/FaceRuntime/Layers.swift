@@ -422,6 +422,69 @@ final class ConvTransposeLayer: Layer {
   }
 
   func backward(input: Activation, output: Activation, outputGradient: Activation) -> Activation {
+    // The column matrix's indices are 32-bit.
+    if gemmBackend != .openBLAS && outputGradient.data.count < Int(Int32.max) {
+      return backwardInPlace(input: input, output: output, outputGradient: outputGradient)
+    }
+    return backwardThroughColumns(input: input, output: output, outputGradient: outputGradient)
+  }
+
+  /// Runs the backward pass's two GEMMs with facesh's SGEMM packing the column matrix
+  /// straight from the output gradient, so that the matrix is never stored.
+  private func backwardInPlace(
+    input: Activation, output: Activation, outputGradient: Activation
+  ) -> Activation {
+    let batch = input.batch
+    let pixels = batch * input.shape.height * input.shape.width
+    let rows = outputChannels * kernelHeight * kernelWidth
+    let outShape = output.shape
+    let plane = outShape.height * outShape.width
+    var dx = [Float](repeating: 0, count: inputChannels * pixels)
+    outputGradient.data.withUnsafeBufferPointer { dy in
+      var columns = facesh_conv_columns()
+      columns.gradient = dy.baseAddress
+      (columns.channels, columns.batch) = (outputChannels, batch)
+      (columns.height, columns.width) = (input.shape.height, input.shape.width)
+      (columns.out_height, columns.out_width) = (outShape.height, outShape.width)
+      (columns.kernel_height, columns.kernel_width) = (kernelHeight, kernelWidth)
+      (columns.stride_y, columns.stride_x, columns.pad_y, columns.pad_x) =
+        (strideY, strideX, padY, padX)
+      withUnsafePointer(to: columns) { columnsPointer in
+        if !weight.frozen {
+          input.data.withUnsafeBufferPointer { x in
+            // dW (C, K·R·S) += x (C, B·H·W) · Dᵀ (B·H·W, K·R·S)
+            gemm(
+              transposeA: false, m: inputChannels, n: rows, k: pixels, x.baseAddress!,
+              columns: columnsPointer, transposeColumns: true, &weight.gradient, beta: 1)
+          }
+        }
+        weight.value.withUnsafeBufferPointer { w in
+          // dx (C, B·H·W) = W (C, K·R·S) · D (K·R·S, B·H·W)
+          gemm(
+            transposeA: false, m: inputChannels, n: pixels, k: rows, w.baseAddress!,
+            columns: columnsPointer, transposeColumns: false, &dx)
+        }
+      }
+      // db (K) += Σ over B, P, Q of dy, one channel per task.
+      if !bias.frozen {
+        let base = dy.baseAddress!
+        let length = batch * plane
+        bias.gradient.withUnsafeMutableBufferPointer { db in
+          let sums = db.baseAddress!
+          parallelFor(outputChannels, work: outputChannels * length) { k in
+            sums[k] += facesh_sum(base + k * length, length)
+          }
+        }
+      }
+    }
+    return Activation(shape: input.shape, batch: batch, data: dx)
+  }
+
+  /// Gathers the output gradient into a column buffer (im2col) a chunk of samples at a time
+  /// and runs the two GEMMs on it; for the OpenBLAS backend.
+  private func backwardThroughColumns(
+    input: Activation, output: Activation, outputGradient: Activation
+  ) -> Activation {
     let batch = input.batch
     let (height, width) = (input.shape.height, input.shape.width)
     let outShape = output.shape

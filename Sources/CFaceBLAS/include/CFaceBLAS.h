@@ -31,4 +31,15 @@ void facesh_leaky_relu_backward(float *gradient, const float *input, long count,
 void facesh_sigmoid_backward(float *gradient, const float *output, long count);
 void facesh_tanh_backward(float *gradient, const float *output, long count);
 
+/// Returns the sum of `count` floats, added in an order that depends only on `count`, so
+/// the result is the same on every run.
+float facesh_sum(const float *values, long count);
+
+/// One Adam step over `count` elements: m = β₁·m + (1 − β₁)·g, v = β₂·v + (1 − β₂)·g·g,
+/// value −= rate·m / (√(v / correction2) + ε), each operation rounded on its own. Elements
+/// are independent, so a tensor may be updated in any division into ranges.
+void facesh_adam_update(float *values, float *first_moment, float *second_moment,
+                        const float *gradient, long count, float beta1, float beta2,
+                        float epsilon, float rate, float correction2);
+
 #endif

@@ -11,13 +11,26 @@
 /// result does not depend on how the work is divided into tasks.
 #define FACESH_SGEMM_KC 256
 
+/// The column matrix of a transposed convolution's output gradient, read in place instead of
+/// stored (implicit im2col). Entry (t, u), for kernel tap t = (k·R + ky)·S + kx and input
+/// pixel u = (b·H + iy)·W + ix, is gradient[k, b, oy, ox] with oy = iy·stride_y − pad_y + ky
+/// and ox = ix·stride_x − pad_x + kx, or 0 where (oy, ox) lies outside the P×Q plane. The
+/// gradient is channel-major, (K, B, P, Q), and must have fewer than 2³¹ elements.
+typedef struct {
+  const float *gradient;
+  long channels, batch, height, width, out_height, out_width;
+  long kernel_height, kernel_width, stride_y, stride_x, pad_y, pad_x;
+} facesh_conv_columns;
+
 /// One single-precision GEMM, C = alpha·op(A)·op(B) + beta·C, with op(A) M×K and op(B) K×N,
 /// cut into tasks that may run in any order and on any threads.
 ///
 /// A and B are row-major with leading dimensions `lda` and `ldb`. Element (i, j) of C is at
 /// `c[i * c_row_stride + j * c_column_stride]`, so a column-major C is allowed too. When
 /// `packed_a` is not NULL it must hold op(A) as written by `facesh_sgemm_pack_a`, and `a`,
-/// `lda` and `transpose_a` are ignored. With beta = 0, C is not read, so it may hold NaN.
+/// `lda` and `transpose_a` are ignored. When `columns` is not NULL, B is that column matrix
+/// (K·R·S rows, B·H·W columns; op(B) is its transpose when `transpose_b` is set), and `b` and
+/// `ldb` are ignored. With beta = 0, C is not read, so it may hold NaN.
 typedef struct {
   int transpose_a;
   int transpose_b;
@@ -28,6 +41,7 @@ typedef struct {
   const float *packed_a;
   const float *b;
   long ldb;
+  const facesh_conv_columns *columns;
   float *c;
   long c_row_stride;
   long c_column_stride;
