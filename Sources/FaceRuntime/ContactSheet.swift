@@ -23,7 +23,8 @@ public enum ContactSheet {
   /// `4 + t + r * (h + l + 4)` pixels tall, where `r` is the number of rows, `h` the height
   /// of the first image, `l` is 13 with labels and 0 without, and `t` is 13 with a title
   /// and 0 without. Labels are centred under their face and titles start at the left.
-  /// Text too wide for its space is cut and ends with "…".
+  /// A label may be as wide as its cell plus half the gap on each side; text too wide for
+  /// its space is cut and ends with "…".
   /// - Parameters:
   ///   - images: The faces. Images of another size than the first are centre-cropped to
   ///     its aspect ratio and resized to its size. An empty array gives a blank sheet.
@@ -64,7 +65,8 @@ public enum ContactSheet {
         resized(image, width: faceWidth, height: cellHeight), into: &sheet,
         x: x + (cellWidth - faceWidth) / 2, y: y)
       if let labels, index < labels.count {
-        let text = fit(labels[index], width: cellWidth)
+        // A label may use half the gap on each side, so neighbours never touch.
+        let text = fit(labels[index], width: cellWidth + padding)
         let left = x + (cellWidth - BitmapFont.width(of: text)) / 2
         BitmapFont.draw(text, into: &sheet, x: left, y: y + cellHeight + 2, color: ink)
       }

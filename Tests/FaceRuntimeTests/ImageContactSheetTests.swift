@@ -95,10 +95,14 @@ final class ImageContactSheetTests: XCTestCase {
   func testLongLabelCutToCell() {
     let sheet = ContactSheet.render(
       faces(2, width: 64, height: 10), columns: 2, labels: ["abcdefghijklmn", ""])
-    // 9 glyphs and "…" fit in 64 pixels (10 glyphs take 59); nothing spills over.
-    XCTAssertEqual(ContactSheet.fit("abcdefghijklmn", width: 64), "abcdefghi\u{2026}")
-    XCTAssertEqual(count(ink, in: sheet, x: 72, y: 14, width: 64, height: 13), 0)
-    XCTAssertGreaterThan(count(ink, in: sheet, x: 4, y: 14, width: 64, height: 13), 10)
+    // The label may use 68 pixels: the cell and 2 of the gap on each side. 10 glyphs and
+    // "…" take 65; nothing reaches the next cell's label band.
+    XCTAssertEqual(ContactSheet.fit("abcdefghijklmn", width: 68), "abcdefghij\u{2026}")
+    XCTAssertEqual(count(ink, in: sheet, x: 70, y: 14, width: 66, height: 13), 0)
+    XCTAssertGreaterThan(count(ink, in: sheet, x: 2, y: 14, width: 68, height: 13), 10)
+    // "smile −1.5σ", 11 glyphs and 65 pixels, fits under a 64-pixel face.
+    let label = "smile \u{2212}1.5\u{03C3}"
+    XCTAssertEqual(ContactSheet.fit(label, width: 64 + ContactSheet.padding), label)
   }
 
   func testNarrowFacesGetCellsWideEnoughForLabels() {
