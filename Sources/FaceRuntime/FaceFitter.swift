@@ -79,15 +79,13 @@ public struct FitError: Error, CustomStringConvertible {
 /// negative log of a Gaussian prior in the whitened PCA space. Only axes with σ above zero
 /// are searched. The others stay at the mean, where every training face lies.
 ///
-/// The fitter keeps its own copy of the decoder with its weights frozen, so fitting never
-/// blocks decoding through the model. Use one fitter from one thread at a time.
+/// The fitter keeps its own copy of the decoder with its weights frozen, so fitting does not
+/// wait for the model decoder's lock. Use one fitter from one thread at a time.
 public final class FaceFitter {
   public let model: FaceModel
   private let decoder: Decoder
-  /// Indices of the axes with σ above zero.
-  private let axes: [Int]
   /// Columns σ_k·a_k of the map from coordinates z to latent offsets, stored by axis:
-  /// `scaledAxes[j]` is the column for `axes[j]`.
+  /// `scaledAxes[j]` is the column for `trainingFaces.axes[j]`.
   private let scaledAxes: [[Double]]
   /// The training faces, for the region that `FitOptions.staysTypical` confines fits to.
   public let trainingFaces: TrainingFaces
@@ -106,8 +104,7 @@ public final class FaceFitter {
       for parameter in layer.parameters { parameter.frozen = true }
     }
     let pca = model.pca
-    axes = (0..<pca.dimension).filter { pca.sigma[$0] > 0 }
-    scaledAxes = axes.map { k in pca.axes[k].map { Double($0) * Double(pca.sigma[k]) } }
+    scaledAxes = self.trainingFaces.axes.map { k in pca.axes[k].map { Double($0) * Double(pca.sigma[k]) } }
   }
 
   /// Centre-crops `photo` to the model's aspect ratio and area-downscales it to the model's
@@ -173,8 +170,8 @@ public final class FaceFitter {
       startErrors[$0] != startErrors[$1] ? startErrors[$0] < startErrors[$1] : $0 < $1
     }
     var chosen = Array(order.prefix(options.starts))
-    var z = chosen.map { whitened(startLatents[$0]) }
-    let rank = axes.count
+    var z = chosen.map { trainingFaces.whitened(startLatents[$0]) }
+    let rank = scaledAxes.count
     var firstMoment = [[Double]](repeating: [Double](repeating: 0, count: rank), count: z.count)
     var secondMoment = firstMoment
     var losses = [Double](repeating: .infinity, count: z.count)
@@ -295,12 +292,6 @@ public final class FaceFitter {
       let factor = limit / length
       for j in 0..<z.count { z[j] *= factor }
     }
-  }
-
-  /// Coordinates in σ units on the axes with σ above zero.
-  private func whitened(_ latent: [Float]) -> [Double] {
-    let projections = model.pca.projections(of: latent)
-    return axes.map { Double(projections[$0]) / Double(model.pca.sigma[$0]) }
   }
 
   /// `mean + Σ_j z_j σ_j a_j`.

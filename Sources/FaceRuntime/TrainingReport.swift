@@ -95,14 +95,8 @@ public enum TrainingReport {
       let output = model.decoder.decode(latents, batch: indices.count)
       for (row, index) in indices.enumerated() {
         target.withUnsafeMutableBufferPointer { dataset.write(index, into: $0.baseAddress!) }
-        var squares = 0.0
-        for i in 0..<size {
-          let value = min(max(output[row * size + i], 0), 1)
-          let d = Double(value.isNaN ? 0 : value) - Double(target[i])
-          squares += d * d
-        }
-        let mse = squares / Double(size)
-        total += mse > 0 ? 10 * log10(1 / mse) : 100
+        let error = FaceFitter.meanSquaredError(output, row: row, target: target)
+        total += FaceFitter.psnr(meanSquaredError: error)
       }
     }
     return total / Double(count)
