@@ -54,7 +54,12 @@ def read_png(path):
             elif kind == 4:
                 estimate = left + up - corner
                 pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
-                nearest = left if pa <= pb and pa <= pc else (up if pb <= pc else corner)
+                if pa <= pb and pa <= pc:
+                    nearest = left
+                elif pb <= pc:
+                    nearest = up
+                else:
+                    nearest = corner
                 line[i] = (line[i] + nearest) & 255
         rows.append(line)
         previous = line

@@ -23,7 +23,7 @@ public enum ContactSheet {
   /// `4 + t + r * (h + l + 4)` pixels tall, where `r` is the number of rows, `h` the height
   /// of the first image, `l` is 13 with labels and 0 without, and `t` is 13 with a title
   /// and 0 without. Labels are centred under their face and titles start at the left.
-  /// A label may be as wide as its cell plus half the gap on each side; text too wide for
+  /// A label may be as wide as its cell plus half the gap on each side. Text too wide for
   /// its space is cut and ends with "…".
   /// - Parameters:
   ///   - images: The faces. Images of another size than the first are centre-cropped to

@@ -215,8 +215,8 @@ public final class Decoder: @unchecked Sendable {
   /// Runs a forward pass and keeps every layer's output for `backward`.
   ///
   /// - Parameter training: true normalizes batch-normalization layers with the batch's
-  ///   statistics and updates their running ones, as training does; false uses the stored
-  ///   statistics, as decoding does, so the gradient is that of the decoder users see.
+  ///   statistics and updates their running ones, as training does. false uses the stored
+  ///   statistics, as decoding does, so the gradient is that of the decoder users run.
   func forwardForTraining(_ latents: [Float], batch: Int, training: Bool = true) -> [Activation] {
     var activations = [
       Activation(

@@ -137,8 +137,8 @@ public final class TrainingFaces: @unchecked Sendable {
     let query = whitened(latent)
     let rank = axes.count
     let total = model.trainingFaceCount
-    let wanted = min(max(count, 0), total)
-    guard wanted > 0 else { return [] }
+    let requested = min(max(count, 0), total)
+    guard requested > 0 else { return [] }
     var distances = [Double](repeating: 0, count: total)
     coordinates.withUnsafeBufferPointer { table in
       for row in 0..<total {
@@ -153,14 +153,14 @@ public final class TrainingFaces: @unchecked Sendable {
     }
     // A bounded insertion list: k is small next to N.
     var best: [(index: Int, distance: Double)] = []
-    best.reserveCapacity(wanted + 1)
+    best.reserveCapacity(requested + 1)
     for row in 0..<total {
       let value = distances[row]
-      if best.count == wanted && value >= best[wanted - 1].distance { continue }
+      if best.count == requested && value >= best[requested - 1].distance { continue }
       var position = best.count
       while position > 0 && best[position - 1].distance > value { position -= 1 }
       best.insert((row, value), at: position)
-      if best.count > wanted { best.removeLast() }
+      if best.count > requested { best.removeLast() }
     }
     // The table is single precision; the distances returned are recomputed as `distance`
     // computes them, so that the two agree exactly.

@@ -205,8 +205,8 @@ public final class Interpreter: @unchecked Sendable {
     try? machine.currentFaceValue()
   }
 
-  /// A count that grows whenever code assigns, edits or shows the current face; compare it
-  /// before and after `evaluate` to learn whether the entry touched the current face.
+  /// A count that grows whenever code assigns, edits or shows the current face. Comparing it
+  /// before and after `evaluate` tells whether the entry touched the current face.
   public var currentFaceUpdates: Int { machine.state.pointee.currentFaceUpdates }
 
   /// Returns the value of a top-level variable, or nil if there is none by that name.

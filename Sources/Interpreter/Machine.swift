@@ -257,7 +257,7 @@ final class Machine {
   private var fitterStorage: FaceFitter?
   private var trainingFacesStorage: TrainingFaces?
 
-  /// The photo fitter, made on first use because it copies the decoder.
+  /// Returns the photo fitter, made on first use because it copies the decoder.
   func fitter() throws -> FaceFitter {
     if let fitterStorage { return fitterStorage }
     let fitter = try FaceFitter(model: model, trainingFaces: trainingFaces)

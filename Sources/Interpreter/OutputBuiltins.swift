@@ -168,7 +168,7 @@ extension Builtins {
     return images
   }
 
-  /// The longest statement text a PNG records, in characters.
+  /// The maximum length of the statement text a PNG records, in characters.
   static let maximumStatementLength = 1000
 
   /// Describes a statement as `file:line: text`, its lines joined into one, cut to

@@ -122,7 +122,7 @@ extension Builtins {
   }
 
   /// Returns the face recorded in a PNG that facesh saved with this model, or nil when the
-  /// picture must be fitted; warns whenever the file records something it cannot use.
+  /// picture must be fitted. Each recorded item that cannot be used gets a warning.
   static func restoredFace(
     photo: RGBImage, text: [(key: String, value: String)], shown: String, machine: Machine
   ) throws -> Face? {

@@ -53,7 +53,7 @@ final class FitTests: XCTestCase {
     }
   }
 
-  func testTrainingPhotosFitWithinOneDecibelOfTheirReconstructions() throws {
+  func testTrainingPhotosFitWithinOneDecibel() throws {
     let fitter = try FaceFitter(model: model)
     // Candidates 0, 5 and 10 (of 16) are the only training starts; the others must be found.
     for index in [2, 7, 13] {
@@ -210,7 +210,7 @@ final class TrainingFacesTests: XCTestCase {
     XCTAssertTrue(faces.typicality(of: broken).isOutside, "a NaN face is not typical")
   }
 
-  func testModelWithoutTrainingFacesHasNoRegionToLeave() throws {
+  func testModelWithoutTrainingFacesIsUnconfined() throws {
     let decoder = FitFixture.model.decoder
     let dimension = FitFixture.model.latentSize
     let axes = (0..<dimension).map { k in (0..<dimension).map { Float($0 == k ? 1 : 0) } }

@@ -2,7 +2,7 @@ import FaceRuntime
 import Foundation
 import XCTest
 
-/// fit and the typicality warning as a user of the command sees them.
+/// fit and the typicality warning, run through the facesh command.
 final class PhotoCommandTests: XCTestCase {
   func testScriptFitReportsPSNRAndWarnsAboutAnotherModel() throws {
     let folder = try TemporaryFolder()

@@ -173,7 +173,7 @@ final class ShellPartsTests: XCTestCase {
     XCTAssertEqual(TerminalText.suffix("abc", width: 0), "")
   }
 
-  func testWarningShowsEnoughDecimalsToDifferFromTheBound() throws {
+  func testWarningDecimalsSeparateBound() throws {
     let excess = Typicality.AxisExcess(axis: 0, value: 2.8115, low: -2.9, high: 2.81149)
     let typicality = Typicality(
       distance: 2.8115, percentile: 1, trainingMaximum: 20, excesses: [excess])

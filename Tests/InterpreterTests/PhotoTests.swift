@@ -86,7 +86,7 @@ final class PhotoTests: XCTestCase {
     XCTAssertEqual(reports.last?.task, "fit '\(folder)/plain.png'")
   }
 
-  func testFittingTheSamePhotoTwiceGivesTheSameFace() throws {
+  func testFitIsDeterministic() throws {
     let target = testModel.decode(testModel.pca.randomLatent(seed: 4))
     try ImageIO.writePNG(target, to: folder + "/same.png")
     let (lines, _) = try run(
@@ -150,7 +150,7 @@ final class PhotoTests: XCTestCase {
     XCTAssertTrue(recorder.progress[0].finished)
   }
 
-  func testFaceInTheOutputFolderIsFoundByName() throws {
+  func testFitFindsOutputFolderFile() throws {
     // No input folder: photos are read relative to the current folder, and a name that is
     // only in the output folder is read from there.
     let (interpreter, recorder) = makeInterpreter(
