@@ -259,6 +259,7 @@ public final class Decoder: @unchecked Sendable {
   func weightsChanged() {
     for case let convolution as ConvTransposeLayer in layers {
       convolution.packedWeight = nil
+      convolution.winogradWeight = nil
     }
   }
 

@@ -16,6 +16,20 @@ package enum GEMMBackend: String, CaseIterable {
 /// Not synchronized: set it only while no decoder is running.
 nonisolated(unsafe) package var gemmBackend = GEMMBackend.automatic
 
+/// How transposed convolutions with a 4×4 kernel and stride 2 are computed.
+package enum TransposedConvolutionMethod: String, CaseIterable {
+  /// Winograd's F(2×2, 2×2) where it saves time, GEMM and scatter elsewhere.
+  case automatic
+  /// GEMM and scatter for every layer.
+  case direct
+  /// Winograd's F(2×2, 2×2) for every layer it applies to, however small.
+  case winograd
+}
+
+/// Method every eligible transposed convolution uses; tests and benchmarks change it. Not
+/// synchronized: set it only while no decoder is running.
+nonisolated(unsafe) package var transposedConvolutionMethod = TransposedConvolutionMethod.automatic
+
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N.
 /// Leading dimensions default to tightly packed matrices.
 ///

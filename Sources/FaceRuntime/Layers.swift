@@ -254,6 +254,31 @@ final class ConvTransposeLayer: Layer {
   /// the weight instead of using it.
   var packedWeight: PackedMatrix? = nil
 
+  /// The weight transformed for `forwardWinograd`, kept between inference passes like
+  /// `packedWeight`.
+  var winogradWeight: [Float]? = nil
+
+  /// Whether the layer's shape is one `forwardWinograd` computes: a 4×4 kernel with stride 2.
+  var winogradApplies: Bool {
+    kernelHeight == 4 && kernelWidth == 4 && strideY == 2 && strideX == 2 && padY < 4 && padX < 4
+  }
+
+  /// Whether a forward pass over `input` runs `forwardWinograd`. The transforms cost work
+  /// per input and output channel, so layers with few output channels keep the GEMM and
+  /// scatter, and so do outputs of fewer than 16 blocks of 4×4 pixels, which would leave
+  /// most of the GEMM kernel's 16 columns empty.
+  func usesWinograd(for input: Activation) -> Bool {
+    guard gemmBackend != .openBLAS, winogradApplies else { return false }
+    switch transposedConvolutionMethod {
+    case .direct: return false
+    case .winograd: return true
+    case .automatic:
+      let output = outputShapeFor(input.shape)
+      let blocks = input.batch * ((output.height + 3) / 4) * ((output.width + 3) / 4)
+      return outputChannels >= 16 && blocks >= 16
+    }
+  }
+
   /// Number of samples per chunk so that the column buffer stays under `columnBufferLimit`.
   private func chunkSize(batch: Int, plane: Int) -> Int {
     let rows = outputChannels * kernelHeight * kernelWidth
@@ -271,6 +296,9 @@ final class ConvTransposeLayer: Layer {
   {
     if gemmBackend == .openBLAS {
       return forwardThroughColumns(input, fusing: activation)
+    }
+    if usesWinograd(for: input) {
+      return forwardWinograd(input, training: training, fusing: activation)
     }
     return forwardInBlocks(input, training: training, fusing: activation)
   }
@@ -313,6 +341,60 @@ final class ConvTransposeLayer: Layer {
             withUnsafePointer(to: plan) { planPointer in
               parallelFor(tasks, work: work) {
                 facesh_conv_transpose_run_task(planPointer, $0)
+              }
+            }
+          }
+        }
+      }
+      initialized = count
+    }
+    return Activation(shape: outShape, batch: input.batch, data: data)
+  }
+
+  /// Runs the layer with facesh_winograd in CFaceBLAS: F(2×2, 2×2) on each of the four
+  /// output parity classes, 9 multiplications where the GEMM and scatter do 16.
+  private func forwardWinograd(
+    _ input: Activation, training: Bool, fusing activation: ActivationLayer.Kind?
+  ) -> Activation {
+    let outShape = outputShapeFor(input.shape)
+    let transformed: [Float]
+    if !training, let cached = winogradWeight {
+      transformed = cached
+    } else {
+      let count = facesh_winograd_weight_count(inputChannels, outputChannels)
+      var work = [Float](unsafeUninitializedCapacity: 9 * inputChannels * outputChannels) {
+        _, initialized in initialized = 9 * inputChannels * outputChannels
+      }
+      transformed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        facesh_winograd_transform_weight(
+          weight.value, inputChannels, outputChannels, &work, buffer.baseAddress!)
+        initialized = count
+      }
+      if !training { winogradWeight = transformed }
+    }
+    let count = outShape.count * input.batch
+    var plan = facesh_winograd_plan()
+    (plan.input_channels, plan.output_channels, plan.batch) =
+      (inputChannels, outputChannels, input.batch)
+    (plan.height, plan.width) = (input.shape.height, input.shape.width)
+    (plan.out_height, plan.out_width) = (outShape.height, outShape.width)
+    (plan.pad_y, plan.pad_x) = (padY, padX)
+    (plan.activation, plan.slope) = Self.activationCode(activation)
+    plan.threads = ProcessInfo.processInfo.activeProcessorCount
+    // Every task writes its output pixels exactly once.
+    let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      transformed.withUnsafeBufferPointer { weightPointer in
+        input.data.withUnsafeBufferPointer { inputPointer in
+          bias.value.withUnsafeBufferPointer { biasPointer in
+            plan.packed_weight = weightPointer.baseAddress
+            plan.input = inputPointer.baseAddress
+            plan.bias = biasPointer.baseAddress
+            plan.output = buffer.baseAddress
+            let tasks = facesh_winograd_prepare(&plan)
+            let work = outputChannels * inputChannels * input.shape.count * input.batch
+            withUnsafePointer(to: plan) { planPointer in
+              parallelFor(tasks, work: work) {
+                facesh_winograd_run_task(planPointer, $0)
               }
             }
           }

@@ -29,6 +29,8 @@ let usage = """
     --gemm NAME       matrix products: automatic (facesh's SGEMM and blocked transposed
                       convolution, the default), openblas (OpenBLAS and a full column
                       buffer, as before the SGEMM existed) or facesh (facesh's SGEMM only)
+    --convolution M   4×4 stride-2 transposed convolutions: automatic (Winograd's F(2×2, 2×2)
+                      where it is faster, the default), direct (GEMM and scatter) or winograd
     --sgemm-gflops G  use G GFLOP/s as the sgemm reference instead of measuring it
     --batch N         batch size. profile takes several (default 1 and 8), decode-dump
                       takes one (default 4)
@@ -51,6 +53,7 @@ struct Options {
   var threads: Int?
   var sgemmGFLOPS: Double?
   var gemm = GEMMBackend.automatic
+  var convolution = TransposedConvolutionMethod.automatic
   var batches: [Int] = []
   var architectureName: String?
   var outputPath: String?
@@ -94,6 +97,14 @@ func parseOptions(_ arguments: [String]) throws -> Options {
         throw UsageError(message: "invalid value '\(name)' for --gemm; expected one of \(names)")
       }
       options.gemm = backend
+    case "--convolution":
+      let name = try value(for: argument)
+      guard let method = TransposedConvolutionMethod(rawValue: name) else {
+        let names = TransposedConvolutionMethod.allCases.map(\.rawValue).joined(separator: ", ")
+        throw UsageError(
+          message: "invalid value '\(name)' for --convolution; expected one of \(names)")
+      }
+      options.convolution = method
     case "--batch": options.batches.append(try number(for: argument, minimum: 1))
     case "--arch": options.architectureName = try value(for: argument)
     case "--out": options.outputPath = try value(for: argument)
@@ -367,6 +378,7 @@ func dumpDecode(modelPath: String, batch: Int, to path: String) throws {
 func run(_ options: Options) throws {
   if let threads = options.threads { openblas_set_num_threads(Int32(threads)) }
   gemmBackend = options.gemm
+  transposedConvolutionMethod = options.convolution
   switch options.mode {
   case "profile-train":
     try profileTraining()

@@ -4,6 +4,7 @@
 #include <cblas.h>
 
 #include "facesh_sgemm.h"
+#include "facesh_winograd.h"
 
 // LAPACK's symmetric eigensolver (divide and conquer), as exported by OpenBLAS.
 // Fortran calling convention: every argument by pointer, column-major storage.

@@ -1,0 +1,324 @@
+/* Transposed convolutions with a 4×4 kernel and stride 2 by F(2×2, 2×2) Winograd filtering.
+ *
+ * Output row oy = 2m + p receives input rows m + s − 1 and m + s through kernel rows q + 2
+ * and q, where q = (p + pad) mod 2 and s = (p + pad − q) / 2; columns alike. Within one of
+ * the four parity classes the layer is therefore the correlation
+ *   y[m] = d[m + s − 1]·g0 + d[m + s]·g1,   g0 = w[q + 2], g1 = w[q],
+ * and F(2, 2) gets two outputs of it from three inputs with three multiplications:
+ *   v = (d0 − d1, d1, d2 − d1),  u = (g0, g0 + g1, g1),  y = (m0 + m1, m1 + m2),  m = u·v.
+ * In two dimensions the 3×3 products of a tile are summed over input channels by nine GEMMs
+ * per class, (K × C) weights by (C × tiles) transformed inputs. A task transforms a block
+ * of tiles into packed GEMM panels, multiplies, and turns the sums into output pixels with
+ * the bias and activation, so no intermediate array leaves the cache. */
+#include "CFaceBLAS.h"
+#include "sgemm_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The transforms are sums and differences whose rounding must not depend on the compiler's
+ * choices. */
+#pragma STDC FP_CONTRACT OFF
+
+enum { CLASSES = 4, ELEMENTS = 9 };
+
+/* Tiles per task block: two panels of the GEMM's B operand. */
+enum { BLOCK_PANELS = 2, BLOCK_TILES = BLOCK_PANELS * NR };
+
+/* Floats added after each of the nine packed input blocks and sum blocks, so that the nine
+ * do not start at addresses a power of two apart: the transforms touch all nine at once,
+ * and nine streams that map to the same cache set would evict one another. */
+enum { ELEMENT_PAD = 16 };
+
+
+/* Output rows of the smallest channel group, in kernel panels. */
+enum { MIN_GROUP_PANELS = 4 };
+
+static long min_long(long a, long b) { return a < b ? a : b; }
+
+/* Kernel tap q and input offset s of output parity `parity` (see the top of the file). */
+static void class_offsets(long parity, long pad, long *q, long *s) {
+  long sum = parity + pad;
+  *q = sum & 1;
+  *s = (sum - *q) / 2;
+}
+
+size_t facesh_winograd_weight_count(long input_channels, long output_channels) {
+  return (size_t)(CLASSES * ELEMENTS) *
+         facesh_sgemm_packed_a_count(output_channels, input_channels);
+}
+
+void facesh_winograd_transform_weight(const float *weight, long input_channels,
+                                      long output_channels, float *work, float *packed) {
+  long C = input_channels, K = output_channels;
+  size_t matrix = facesh_sgemm_packed_a_count(K, C);
+  /* One set of nine matrices per pair of kernel tap parities (qy, qx): the class's kernel
+   * rows are qy + 2 and qy, its columns qx + 2 and qx. `work` holds each matrix transposed,
+   * C × K, so that both the weight and `work` are read and written in order. */
+  for (long qy = 0; qy < 2; qy++) {
+    for (long qx = 0; qx < 2; qx++) {
+      for (long c = 0; c < C; c++) {
+        for (long k = 0; k < K; k++) {
+          const float *taps = weight + (c * K + k) * 16;
+          float g[2][2] = {
+            {taps[(qy + 2) * 4 + qx + 2], taps[(qy + 2) * 4 + qx]},
+            {taps[qy * 4 + qx + 2], taps[qy * 4 + qx]},
+          };
+          float h[3][2];
+          for (int j = 0; j < 2; j++) {
+            h[0][j] = g[0][j];
+            h[1][j] = g[0][j] + g[1][j];
+            h[2][j] = g[1][j];
+          }
+          for (int a = 0; a < 3; a++) {
+            float u[3] = {h[a][0], h[a][0] + h[a][1], h[a][1]};
+            for (int b = 0; b < 3; b++) work[((a * 3 + b) * C + c) * K + k] = u[b];
+          }
+        }
+      }
+      for (int element = 0; element < ELEMENTS; element++) {
+        facesh_sgemm_pack_a(1, K, C, work + element * C * K, K,
+                            packed + ((qy * 2 + qx) * ELEMENTS + element) * matrix);
+      }
+    }
+  }
+}
+
+long facesh_winograd_prepare(facesh_winograd_plan *plan) {
+  plan->kernel = sgemm_best_kernel();
+  /* Tile (ty, tx) covers the 4×4 output block from (4·ty, 4·tx): a 2×2 tile of each class. */
+  plan->tiles_y = panels(plan->out_height, 4);
+  plan->tiles_x = panels(plan->out_width, 4);
+  long K = plan->output_channels;
+  long tiles = plan->batch * plan->tiles_y * plan->tiles_x;
+  if (K <= 0 || tiles <= 0 || plan->input_channels <= 0) {
+    plan->blocks = plan->groups = 0;
+    return 0;
+  }
+  plan->block_tiles = tiles > NR ? BLOCK_TILES : NR;
+  plan->blocks = panels(tiles, plan->block_tiles);
+
+  /* With too few blocks for the threads, a block's output rows of even and odd parity go to
+   * separate tasks (they share no cache lines, unlike even and odd columns), and then the
+   * output channels are split into groups that start at panel boundaries of the packed
+   * weight. Every output value is computed by the same operations however the work is
+   * divided, so the division may depend on the thread count. */
+  long target = plan->threads > 1 ? 2 * plan->threads : 1;
+  plan->halves = plan->blocks < target ? 2 : 1;
+  long row_panels = panels(K, MR);
+  long groups = 1;
+  while (plan->blocks * plan->halves * groups < target &&
+         panels(row_panels, groups * 2) >= MIN_GROUP_PANELS) {
+    groups *= 2;
+  }
+  plan->group_rows = panels(row_panels, groups) * MR;
+  plan->groups = panels(K, plan->group_rows);
+  return plan->blocks * plan->halves * plan->groups;
+}
+
+/* A tile of the task's block: its sample, its 4×4 output block and how much of that block
+ * lies inside the output. */
+typedef struct {
+  long sample;
+  long row, column; /* output block origin, 4·ty and 4·tx */
+  long output_offset; /* of the block origin, from the sample's first output plane */
+  int rows, columns;  /* valid output rows and columns of the block, 1 to 4 */
+} tile_place;
+
+/* A run of tiles in one tile row whose lanes lie in one panel of the packed input. */
+typedef struct {
+  long sample, tile_row;
+  long first_column, end_column; /* tx range */
+  long lane;
+} tile_run;
+
+/* Writes the transformed inputs of class (sy, sx) for tiles [0, count) and channels
+ * [depth, depth + kc) into nine packed B blocks of `block_panels` panels each; lanes past
+ * `count` are zero. The class's 3×3 input window of a tile starts at input row
+ * ty·2 + sy − 1 and column tx·2 + sx − 1. */
+static void transform_input(const facesh_winograd_plan *plan, const tile_place *tiles,
+                            long count, long sy, long sx, long block_panels, long depth,
+                            long kc, float *packed) {
+  long H = plan->height, W = plan->width;
+  long plane = H * W;
+  long element_stride = block_panels * NR * kc + ELEMENT_PAD;
+  long lanes = block_panels * NR;
+  long corners[BLOCK_TILES];
+  int inside[BLOCK_TILES];
+  for (long u = 0; u < count; u++) {
+    long row = tiles[u].row / 2 + sy - 1, column = tiles[u].column / 2 + sx - 1;
+    corners[u] = tiles[u].sample * plane + row * W + column;
+    inside[u] = row >= 0 && row + 3 <= H && column >= 0 && column + 3 <= W;
+  }
+  for (long cc = 0; cc < kc; cc++) {
+    const float *channel = plan->input + (depth + cc) * plan->batch * plane;
+    float *lane_base = packed + cc * NR;
+    for (long u = 0; u < lanes; u++) {
+      float d[3][3];
+      if (u >= count) {
+        memset(d, 0, sizeof d);
+      } else if (inside[u]) {
+        const float *corner = channel + corners[u];
+        for (int i = 0; i < 3; i++) {
+          for (int j = 0; j < 3; j++) d[i][j] = corner[i * W + j];
+        }
+      } else {
+        long row = tiles[u].row / 2 + sy - 1, column = tiles[u].column / 2 + sx - 1;
+        const float *source = channel + tiles[u].sample * plane;
+        for (int i = 0; i < 3; i++) {
+          long y = row + i;
+          for (int j = 0; j < 3; j++) {
+            long x = column + j;
+            d[i][j] = (y >= 0 && y < H && x >= 0 && x < W) ? source[y * W + x] : 0.0f;
+          }
+        }
+      }
+      float e[3][3];
+      for (int j = 0; j < 3; j++) {
+        e[0][j] = d[0][j] - d[1][j];
+        e[1][j] = d[1][j];
+        e[2][j] = d[2][j] - d[1][j];
+      }
+      float *lane = lane_base + (u / NR) * NR * kc + (u % NR);
+      for (int a = 0; a < 3; a++) {
+        lane[(a * 3 + 0) * element_stride] = e[a][0] - e[a][1];
+        lane[(a * 3 + 1) * element_stride] = e[a][1];
+        lane[(a * 3 + 2) * element_stride] = e[a][2] - e[a][1];
+      }
+    }
+  }
+}
+
+static void apply_activation(const facesh_winograd_plan *plan, float *values, long count) {
+  switch (plan->activation) {
+    case FACESH_ACTIVATION_RELU: facesh_relu(values, count); break;
+    case FACESH_ACTIVATION_LEAKY_RELU: facesh_leaky_relu(values, count, plan->slope); break;
+    case FACESH_ACTIVATION_SIGMOID: facesh_sigmoid(values, count); break;
+    case FACESH_ACTIVATION_TANH: facesh_tanh(values, count); break;
+    default: break;
+  }
+}
+
+/* Turns the class's sums into output pixels: Y = Aᵀ·M·A for every tile, plus the bias,
+ * then the activation. */
+static void transform_output(const facesh_winograd_plan *plan, const tile_place *tiles,
+                             long count, long py, long px, const float *sums, long rows,
+                             long columns, long k_start, long k_end) {
+  long P = plan->out_height, Q = plan->out_width;
+  long channel_stride = plan->batch * P * Q;
+  long stride = rows * columns + ELEMENT_PAD;
+  /* Offsets of the class's four pixels in a tile, and which exist. */
+  long pixel[4];
+  for (int i = 0; i < 2; i++) {
+    for (int j = 0; j < 2; j++) pixel[i * 2 + j] = (2 * i + py) * Q + 2 * j + px;
+  }
+  float values[4][BLOCK_TILES];
+  for (long k = k_start; k < k_end; k++) {
+    const float *m = sums + (k - k_start) * columns;
+    float bias = plan->bias[k];
+    for (long u = 0; u < count; u++) {
+      float r[2][3];
+      for (int b = 0; b < 3; b++) {
+        float top = m[b * stride + u], middle = m[(3 + b) * stride + u];
+        float bottom = m[(6 + b) * stride + u];
+        r[0][b] = top + middle;
+        r[1][b] = middle + bottom;
+      }
+      values[0][u] = (r[0][0] + r[0][1]) + bias;
+      values[1][u] = (r[0][1] + r[0][2]) + bias;
+      values[2][u] = (r[1][0] + r[1][1]) + bias;
+      values[3][u] = (r[1][1] + r[1][2]) + bias;
+    }
+    if (plan->activation != FACESH_ACTIVATION_NONE) {
+      for (int i = 0; i < 4; i++) apply_activation(plan, values[i], count);
+    }
+    float *channel = plan->output + k * channel_stride;
+    for (long u = 0; u < count; u++) {
+      float *block = channel + tiles[u].output_offset;
+      if (tiles[u].rows == 4 && tiles[u].columns == 4) {
+        for (int i = 0; i < 4; i++) block[pixel[i]] = values[i][u];
+        continue;
+      }
+      for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 2; j++) {
+          if (2 * i + py < tiles[u].rows && 2 * j + px < tiles[u].columns) {
+            block[pixel[i * 2 + j]] = values[i * 2 + j][u];
+          }
+        }
+      }
+    }
+  }
+}
+
+void facesh_winograd_run_task(const facesh_winograd_plan *plan, long task) {
+  long group = task % plan->groups;
+  long half = (task / plan->groups) % plan->halves;
+  long block = task / (plan->groups * plan->halves);
+  long C = plan->input_channels, K = plan->output_channels;
+  long P = plan->out_height, Q = plan->out_width;
+  long tiles_y = plan->tiles_y, tiles_x = plan->tiles_x;
+  long first_tile = block * plan->block_tiles;
+  long count = min_long(plan->block_tiles, plan->batch * tiles_y * tiles_x - first_tile);
+  long block_panels = panels(count, NR);
+  long columns = block_panels * NR;
+
+  tile_place tiles[BLOCK_TILES];
+  long tx = first_tile % tiles_x;
+  long ty = (first_tile / tiles_x) % tiles_y;
+  long b = first_tile / (tiles_x * tiles_y);
+  for (long u = 0; u < count; u++) {
+    tile_place *tile = &tiles[u];
+    tile->sample = b;
+    tile->row = 4 * ty;
+    tile->column = 4 * tx;
+    tile->output_offset = b * P * Q + tile->row * Q + tile->column;
+    tile->rows = (int)min_long(4, P - tile->row);
+    tile->columns = (int)min_long(4, Q - tile->column);
+    if (++tx == tiles_x) {
+      tx = 0;
+      if (++ty == tiles_y) {
+        ty = 0;
+        b++;
+      }
+    }
+  }
+
+  long k_start = group * plan->group_rows;
+  long k_end = min_long(K, k_start + plan->group_rows);
+  long rows = panels(k_end - k_start, MR) * MR;
+  long padded_k = panels(K, MR) * MR;
+  size_t matrix = facesh_sgemm_packed_a_count(K, C);
+  micro_kernel kernel = sgemm_kernel(plan->kernel);
+  float *packed_input =
+      sgemm_scratch(SCRATCH_B, (size_t)ELEMENTS * (columns * KC + ELEMENT_PAD));
+  float *sums = sgemm_scratch(SCRATCH_COLUMNS, (size_t)ELEMENTS * (rows * columns + ELEMENT_PAD));
+
+  long first_class = plan->halves == 2 ? half * 2 : 0;
+  long end_class = plan->halves == 2 ? first_class + 2 : CLASSES;
+  for (long cls = first_class; cls < end_class; cls++) {
+    long py = cls / 2, px = cls % 2;
+    long qy, sy, qx, sx;
+    class_offsets(py, plan->pad_y, &qy, &sy);
+    class_offsets(px, plan->pad_x, &qx, &sx);
+    /* The weight matrices are stored by the class's kernel tap parities. */
+    const float *class_weight = plan->packed_weight + (qy * 2 + qx) * ELEMENTS * matrix;
+    for (long depth = 0; depth < C; depth += KC) {
+      long kc = min_long(KC, C - depth);
+      int mode = depth == 0 ? STORE_OVERWRITE : STORE_ADD;
+      transform_input(plan, tiles, count, sy, sx, block_panels, depth, kc, packed_input);
+      for (int element = 0; element < ELEMENTS; element++) {
+        const float *weight_block = class_weight + element * matrix + depth * padded_k;
+        const float *input_block = packed_input + element * (columns * kc + ELEMENT_PAD);
+        float *element_sums = sums + element * (rows * columns + ELEMENT_PAD);
+        for (long row = 0; row < rows; row += MR) {
+          const float *a_panel = weight_block + (k_start + row) * kc;
+          for (long panel = 0; panel < block_panels; panel++) {
+            kernel(kc, a_panel, input_block + panel * NR * kc,
+                   element_sums + row * columns + panel * NR, columns, 1.0f, 0.0f, mode);
+          }
+        }
+      }
+    }
+    transform_output(plan, tiles, count, py, px, sums, rows, columns, k_start, k_end);
+  }
+}
