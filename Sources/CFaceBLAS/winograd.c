@@ -322,3 +322,225 @@ void facesh_winograd_run_task(const facesh_winograd_plan *plan, long task) {
     transform_output(plan, tiles, count, py, px, sums, rows, columns, k_start, k_end);
   }
 }
+
+/* ---- Input gradient ----
+ *
+ * The backward pass's input gradient, dX[c, iy, ix] = Σ W[c, k, ky, kx]·dY[k, oy, ox] over
+ * the taps with oy = 2·iy − pad_y + ky and ox = 2·ix − pad_x + kx, splits over the same four
+ * classes of output pixels. Class (py, px), subsampled to dYc[k, m, n] = dY[k, 2m + py,
+ * 2n + px], reaches input row iy from class rows iy − s (tap q) and iy − s + 1 (tap q + 2):
+ *   dX[iy] = Σ over classes and k of  dYc[iy − s]·h0 + dYc[iy − s + 1]·h1,
+ *   h0 = W[q], h1 = W[q + 2],
+ * in each direction. That is again a 2×2 correlation, and F(2×2, 2×2) computes a 2×2 tile
+ * of dX from a 3×3 tile of each class. All four classes land in the same tiles of dX, so
+ * one GEMM per tile element sums over classes and output channels together: depth 4·K. */
+
+static long backward_depth(long output_channels) { return CLASSES * output_channels; }
+
+size_t facesh_winograd_backward_weight_count(long input_channels, long output_channels) {
+  return (size_t)ELEMENTS *
+         facesh_sgemm_packed_a_count(input_channels, backward_depth(output_channels));
+}
+
+void facesh_winograd_transform_weight_backward(const float *weight, long input_channels,
+                                               long output_channels, float *work,
+                                               float *packed) {
+  long C = input_channels, K = output_channels, D = backward_depth(K);
+  /* `work` holds matrix e as C rows of D = 4·K values, depth index class·K + k. */
+  for (long c = 0; c < C; c++) {
+    /* Depth index (2·qy + qx)·K + k: the class whose kernel tap parities are (qy, qx). */
+    for (long cls = 0; cls < CLASSES; cls++) {
+      long qy = cls / 2, qx = cls % 2;
+      for (long k = 0; k < K; k++) {
+        const float *taps = weight + (c * K + k) * 16;
+        float h[2][2] = {
+          {taps[qy * 4 + qx], taps[qy * 4 + qx + 2]},
+          {taps[(qy + 2) * 4 + qx], taps[(qy + 2) * 4 + qx + 2]},
+        };
+        float rows[3][2];
+        for (int j = 0; j < 2; j++) {
+          rows[0][j] = h[0][j];
+          rows[1][j] = h[0][j] + h[1][j];
+          rows[2][j] = h[1][j];
+        }
+        for (int a = 0; a < 3; a++) {
+          float u[3] = {rows[a][0], rows[a][0] + rows[a][1], rows[a][1]};
+          for (int b = 0; b < 3; b++) work[((a * 3 + b) * C + c) * D + cls * K + k] = u[b];
+        }
+      }
+    }
+  }
+  size_t matrix = facesh_sgemm_packed_a_count(C, D);
+  for (int element = 0; element < ELEMENTS; element++) {
+    facesh_sgemm_pack_a(0, C, D, work + element * C * D, D, packed + element * matrix);
+  }
+}
+
+long facesh_winograd_backward_prepare(facesh_winograd_backward_plan *plan) {
+  plan->kernel = sgemm_best_kernel();
+  plan->tiles_y = panels(plan->height, 2);
+  plan->tiles_x = panels(plan->width, 2);
+  long C = plan->input_channels;
+  long tiles = plan->batch * plan->tiles_y * plan->tiles_x;
+  if (C <= 0 || tiles <= 0 || plan->output_channels <= 0) {
+    plan->blocks = plan->groups = 0;
+    return 0;
+  }
+  plan->block_tiles = tiles > NR ? BLOCK_TILES : NR;
+  plan->blocks = panels(tiles, plan->block_tiles);
+  /* Split the input channels into groups when there are too few blocks for the threads.
+   * Each value is computed by the same operations however the work is divided. */
+  long target = plan->threads > 1 ? 2 * plan->threads : 1;
+  long row_panels = panels(C, MR);
+  long groups = 1;
+  while (plan->blocks * groups < target && panels(row_panels, groups * 2) >= MIN_GROUP_PANELS) {
+    groups *= 2;
+  }
+  plan->group_rows = panels(row_panels, groups) * MR;
+  plan->groups = panels(C, plan->group_rows);
+  return plan->blocks * plan->groups;
+}
+
+/* A tile of dX: its sample and the origin of its 2×2 block of pixels. */
+typedef struct {
+  long sample, row, column;
+} gradient_tile;
+
+/* Writes the transformed output gradient of depth indices [depth, depth + kc) for tiles
+ * [0, count) into nine packed B blocks; lanes past `count` are zero. Depth index
+ * (2·qy + qx)·K + k holds output channel k of the class whose kernel tap parities are
+ * (qy, qx), the order of the weight's depth. */
+static void transform_gradient(const facesh_winograd_backward_plan *plan,
+                               const gradient_tile *tiles, long count, long block_panels,
+                               long depth, long kc, float *packed) {
+  long K = plan->output_channels;
+  long P = plan->out_height, Q = plan->out_width;
+  long element_stride = block_panels * NR * kc + ELEMENT_PAD;
+  long lanes = block_panels * NR;
+  for (long dd = 0; dd < kc; dd++) {
+    long index = depth + dd;
+    long taps = index / K, k = index % K;
+    /* q = (p + pad) mod 2, so p = (q + pad) mod 2. */
+    long py = (taps / 2 + plan->pad_y) & 1, px = (taps % 2 + plan->pad_x) & 1;
+    long qy, sy, qx, sx;
+    class_offsets(py, plan->pad_y, &qy, &sy);
+    class_offsets(px, plan->pad_x, &qx, &sx);
+    /* Rows and columns of the class: dY rows 2m + py < P. */
+    long class_rows = P > py ? (P - py + 1) / 2 : 0;
+    long class_columns = Q > px ? (Q - px + 1) / 2 : 0;
+    float *lane_base = packed + dd * NR;
+    for (long u = 0; u < lanes; u++) {
+      float d[3][3];
+      if (u >= count) {
+        memset(d, 0, sizeof d);
+      } else {
+        const float *source = plan->gradient + (k * plan->batch + tiles[u].sample) * P * Q;
+        long m0 = tiles[u].row - sy, n0 = tiles[u].column - sx;
+        for (int i = 0; i < 3; i++) {
+          long m = m0 + i;
+          int row_inside = m >= 0 && m < class_rows;
+          const float *row = source + (2 * m + py) * Q + px;
+          for (int j = 0; j < 3; j++) {
+            long n = n0 + j;
+            d[i][j] = row_inside && n >= 0 && n < class_columns ? row[2 * n] : 0.0f;
+          }
+        }
+      }
+      float e[3][3];
+      for (int j = 0; j < 3; j++) {
+        e[0][j] = d[0][j] - d[1][j];
+        e[1][j] = d[1][j];
+        e[2][j] = d[2][j] - d[1][j];
+      }
+      float *lane = lane_base + (u / NR) * NR * kc + (u % NR);
+      for (int a = 0; a < 3; a++) {
+        lane[(a * 3 + 0) * element_stride] = e[a][0] - e[a][1];
+        lane[(a * 3 + 1) * element_stride] = e[a][1];
+        lane[(a * 3 + 2) * element_stride] = e[a][2] - e[a][1];
+      }
+    }
+  }
+}
+
+void facesh_winograd_backward_run_task(const facesh_winograd_backward_plan *plan, long task) {
+  long group = task % plan->groups;
+  long block = task / plan->groups;
+  long C = plan->input_channels, D = backward_depth(plan->output_channels);
+  long H = plan->height, W = plan->width;
+  long tiles_y = plan->tiles_y, tiles_x = plan->tiles_x;
+  long first_tile = block * plan->block_tiles;
+  long count = min_long(plan->block_tiles, plan->batch * tiles_y * tiles_x - first_tile);
+  long block_panels = panels(count, NR);
+  long columns = block_panels * NR;
+
+  gradient_tile tiles[BLOCK_TILES];
+  long tx = first_tile % tiles_x;
+  long ty = (first_tile / tiles_x) % tiles_y;
+  long b = first_tile / (tiles_x * tiles_y);
+  for (long u = 0; u < count; u++) {
+    tiles[u] = (gradient_tile){b, 2 * ty, 2 * tx};
+    if (++tx == tiles_x) {
+      tx = 0;
+      if (++ty == tiles_y) {
+        ty = 0;
+        b++;
+      }
+    }
+  }
+
+  long c_start = group * plan->group_rows;
+  long c_end = min_long(C, c_start + plan->group_rows);
+  long rows = panels(c_end - c_start, MR) * MR;
+  long padded_c = panels(C, MR) * MR;
+  size_t matrix = facesh_sgemm_packed_a_count(C, D);
+  micro_kernel kernel = sgemm_kernel(plan->kernel);
+  float *packed_input =
+      sgemm_scratch(SCRATCH_B, (size_t)ELEMENTS * (columns * KC + ELEMENT_PAD));
+  float *sums = sgemm_scratch(SCRATCH_COLUMNS, (size_t)ELEMENTS * (rows * columns + ELEMENT_PAD));
+
+  for (long depth = 0; depth < D; depth += KC) {
+    long kc = min_long(KC, D - depth);
+    int mode = depth == 0 ? STORE_OVERWRITE : STORE_ADD;
+    transform_gradient(plan, tiles, count, block_panels, depth, kc, packed_input);
+    for (int element = 0; element < ELEMENTS; element++) {
+      const float *weight_block = plan->packed_weight + element * matrix + depth * padded_c;
+      const float *input_block = packed_input + element * (columns * kc + ELEMENT_PAD);
+      float *element_sums = sums + element * (rows * columns + ELEMENT_PAD);
+      for (long row = 0; row < rows; row += MR) {
+        const float *a_panel = weight_block + (c_start + row) * kc;
+        for (long panel = 0; panel < block_panels; panel++) {
+          kernel(kc, a_panel, input_block + panel * NR * kc,
+                 element_sums + row * columns + panel * NR, columns, 1.0f, 0.0f, mode);
+        }
+      }
+    }
+  }
+
+  /* Output transform: the 2×2 block of dX of every tile. */
+  long stride = rows * columns + ELEMENT_PAD;
+  for (long c = c_start; c < c_end; c++) {
+    const float *m = sums + (c - c_start) * columns;
+    for (long u = 0; u < count; u++) {
+      float r[2][3];
+      for (int j = 0; j < 3; j++) {
+        float top = m[j * stride + u], middle = m[(3 + j) * stride + u];
+        float bottom = m[(6 + j) * stride + u];
+        r[0][j] = top + middle;
+        r[1][j] = middle + bottom;
+      }
+      float values[2][2] = {
+        {r[0][0] + r[0][1], r[0][1] + r[0][2]},
+        {r[1][0] + r[1][1], r[1][1] + r[1][2]},
+      };
+      float *plane = plan->input_gradient + (c * plan->batch + tiles[u].sample) * H * W;
+      for (int i = 0; i < 2; i++) {
+        long iy = tiles[u].row + i;
+        if (iy >= H) continue;
+        for (int j = 0; j < 2; j++) {
+          long ix = tiles[u].column + j;
+          if (ix < W) plane[iy * W + ix] = values[i][j];
+        }
+      }
+    }
+  }
+}

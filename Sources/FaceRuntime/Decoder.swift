@@ -260,6 +260,7 @@ public final class Decoder: @unchecked Sendable {
     for case let convolution as ConvTransposeLayer in layers {
       convolution.packedWeight = nil
       convolution.winogradWeight = nil
+      convolution.winogradBackwardWeight = nil
     }
   }
 

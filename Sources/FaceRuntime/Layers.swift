@@ -258,24 +258,33 @@ final class ConvTransposeLayer: Layer {
   /// `packedWeight`.
   var winogradWeight: [Float]? = nil
 
+  /// The weight transformed for `inputGradientWinograd`, kept while the weight is frozen.
+  var winogradBackwardWeight: [Float]? = nil
+
   /// Whether the layer's shape is one `forwardWinograd` computes: a 4×4 kernel with stride 2.
   var winogradApplies: Bool {
     kernelHeight == 4 && kernelWidth == 4 && strideY == 2 && strideX == 2 && padY < 4 && padX < 4
   }
 
-  /// Whether a forward pass over `input` runs `forwardWinograd`. The transforms cost work
-  /// per input and output channel, so layers with few output channels keep the GEMM and
-  /// scatter, and so do outputs of fewer than 16 blocks of 4×4 pixels, which would leave
-  /// most of the GEMM kernel's 16 columns empty.
-  func usesWinograd(for input: Activation) -> Bool {
+  /// Whether a forward pass over `input` runs `forwardWinograd`, or with `inputGradient`,
+  /// whether the backward pass computes the input gradient with `inputGradientWinograd`.
+  /// The transforms cost work per channel and tile, so layers with few output channels keep
+  /// the GEMM, and so do layers with fewer than 16 tiles (4×4 output pixels forward, 2×2
+  /// input pixels backward), which would leave most of the GEMM kernel's 16 columns empty.
+  func usesWinograd(for input: Activation, inputGradient: Bool = false) -> Bool {
     guard gemmBackend != .openBLAS, winogradApplies else { return false }
     switch transposedConvolutionMethod {
     case .direct: return false
     case .winograd: return true
     case .automatic:
-      let output = outputShapeFor(input.shape)
-      let blocks = input.batch * ((output.height + 3) / 4) * ((output.width + 3) / 4)
-      return outputChannels >= 16 && blocks >= 16
+      let tiles: Int
+      if inputGradient {
+        tiles = input.batch * ((input.shape.height + 1) / 2) * ((input.shape.width + 1) / 2)
+      } else {
+        let output = outputShapeFor(input.shape)
+        tiles = input.batch * ((output.height + 3) / 4) * ((output.width + 3) / 4)
+      }
+      return outputChannels >= 16 && tiles >= 16
     }
   }
 
@@ -540,11 +549,15 @@ final class ConvTransposeLayer: Layer {
               columns: columnsPointer, transposeColumns: true, &weight.gradient, beta: 1)
           }
         }
-        weight.value.withUnsafeBufferPointer { w in
-          // dx (C, B·H·W) = W (C, K·R·S) · D (K·R·S, B·H·W)
-          gemm(
-            transposeA: false, m: inputChannels, n: pixels, k: rows, w.baseAddress!,
-            columns: columnsPointer, transposeColumns: false, &dx)
+        if usesWinograd(for: input, inputGradient: true) {
+          dx = inputGradientWinograd(dy.baseAddress!, input: input, outShape: outShape)
+        } else {
+          weight.value.withUnsafeBufferPointer { w in
+            // dx (C, B·H·W) = W (C, K·R·S) · D (K·R·S, B·H·W)
+            gemm(
+              transposeA: false, m: inputChannels, n: pixels, k: rows, w.baseAddress!,
+              columns: columnsPointer, transposeColumns: false, &dx)
+          }
         }
       }
       // db (K) += Σ over B, P, Q of dy, one channel per task.
@@ -560,6 +573,51 @@ final class ConvTransposeLayer: Layer {
       }
     }
     return Activation(shape: input.shape, batch: batch, data: dx)
+  }
+
+  /// Computes the input gradient with facesh_winograd_backward in CFaceBLAS: F(2×2, 2×2)
+  /// over the four classes of output pixels at once, 9 multiplications where the GEMM does
+  /// 16. A frozen weight (fitting a photo) is transformed once and kept.
+  private func inputGradientWinograd(
+    _ dy: UnsafePointer<Float>, input: Activation, outShape: SampleShape
+  ) -> [Float] {
+    let transformed: [Float]
+    if weight.frozen, let cached = winogradBackwardWeight {
+      transformed = cached
+    } else {
+      let count = facesh_winograd_backward_weight_count(inputChannels, outputChannels)
+      var work = [Float](unsafeUninitializedCapacity: 36 * inputChannels * outputChannels) {
+        _, initialized in initialized = 36 * inputChannels * outputChannels
+      }
+      transformed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        facesh_winograd_transform_weight_backward(
+          weight.value, inputChannels, outputChannels, &work, buffer.baseAddress!)
+        initialized = count
+      }
+      if weight.frozen { winogradBackwardWeight = transformed }
+    }
+    let count = inputChannels * input.shape.height * input.shape.width * input.batch
+    // Every task writes its pixels of dX exactly once.
+    return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      transformed.withUnsafeBufferPointer { weightPointer in
+        var plan = facesh_winograd_backward_plan()
+        plan.packed_weight = weightPointer.baseAddress
+        plan.gradient = dy
+        plan.input_gradient = buffer.baseAddress
+        (plan.input_channels, plan.output_channels, plan.batch) =
+          (inputChannels, outputChannels, input.batch)
+        (plan.height, plan.width) = (input.shape.height, input.shape.width)
+        (plan.out_height, plan.out_width) = (outShape.height, outShape.width)
+        (plan.pad_y, plan.pad_x) = (padY, padX)
+        plan.threads = ProcessInfo.processInfo.activeProcessorCount
+        let tasks = facesh_winograd_backward_prepare(&plan)
+        let work = outputChannels * 16 * input.shape.count * input.batch
+        withUnsafePointer(to: plan) { planPointer in
+          parallelFor(tasks, work: work) { facesh_winograd_backward_run_task(planPointer, $0) }
+        }
+      }
+      initialized = count
+    }
   }
 
   /// Gathers the output gradient into a column buffer (im2col) a chunk of samples at a time

@@ -105,6 +105,43 @@ final class WinogradTests: XCTestCase {
     checkAgainstDirect(generic: true)
   }
 
+  func checkInputGradientAgainstDirect(generic: Bool) {
+    var random = PortableRandom(seed: generic ? 51 : 52)
+    facesh_sgemm_force_generic(generic ? 1 : 0)
+    for (index, configuration) in Self.configurations.enumerated() {
+      let layer = makeLayer(configuration, &random)
+      let input = makeInput(configuration, &random)
+      let output = layer.forward(input, training: true)
+      let gradient = Activation(
+        shape: output.shape, batch: output.batch,
+        data: (0..<output.data.count).map { _ in Float(random.nextGaussian()) })
+
+      transposedConvolutionMethod = .direct
+      layer.weight.gradient = [Float](repeating: 0, count: layer.weight.value.count)
+      let expected = layer.backward(input: input, output: output, outputGradient: gradient)
+      let expectedWeightGradient = layer.weight.gradient
+      transposedConvolutionMethod = .winograd
+      XCTAssertTrue(layer.usesWinograd(for: input, inputGradient: true), "configuration \(index)")
+      layer.weight.gradient = [Float](repeating: 0, count: layer.weight.value.count)
+      let actual = layer.backward(input: input, output: output, outputGradient: gradient)
+
+      XCTAssertEqual(actual.shape, input.shape, "configuration \(index)")
+      XCTAssertEqual(actual.data.count, expected.data.count, "configuration \(index)")
+      let largest = largestDifference(actual.data, expected.data)
+      XCTAssertLessThan(largest, 2e-5, "configuration \(index): largest difference")
+      XCTAssertFalse(actual.data.contains { $0.isNaN }, "configuration \(index)")
+      XCTAssertEqual(layer.weight.gradient, expectedWeightGradient, "configuration \(index)")
+    }
+  }
+
+  func testBestKernelInputGradientMatchesDirect() {
+    checkInputGradientAgainstDirect(generic: false)
+  }
+
+  func testGenericKernelInputGradientMatchesDirect() {
+    checkInputGradientAgainstDirect(generic: true)
+  }
+
   /// Runs the C plan for `threads` on one thread, task by task, into an output filled with
   /// `fill`.
   func runPlan(

@@ -56,4 +56,45 @@ long facesh_winograd_prepare(facesh_winograd_plan *plan);
 /// Computes task `task` (0 ≤ task < the count `facesh_winograd_prepare` returned).
 void facesh_winograd_run_task(const facesh_winograd_plan *plan, long task);
 
+/// The input gradient of the same layer, dX[c, b, iy, ix] = Σ W[c, k, ky, kx]·dY[k, b, oy, ox]
+/// over the taps that connect them, by F(2×2, 2×2): each class of output pixels is a 2×2
+/// correlation reaching a 2×2 tile of dX from a 3×3 tile of the class, and one GEMM per tile
+/// element sums over the four classes and the K output channels together.
+///
+/// Shapes, channel-major: gradient dY (K, B, P, Q), input gradient dX (C, B, H, W), every
+/// value of which is written. `packed_weight` holds the weight as
+/// `facesh_winograd_transform_weight_backward` writes it.
+typedef struct {
+  const float *packed_weight;
+  const float *gradient;
+  float *input_gradient;
+  long input_channels, output_channels, batch;
+  long height, width, out_height, out_width;
+  long pad_y, pad_x;
+  /* Threads that will run the tasks; the division into tasks follows it. */
+  long threads;
+  /* Filled in by facesh_winograd_backward_prepare. */
+  long tiles_y, tiles_x;
+  long block_tiles, blocks;
+  long group_rows, groups;
+  int kernel;
+} facesh_winograd_backward_plan;
+
+/// Number of floats `facesh_winograd_transform_weight_backward` writes: 9 packed C×4K
+/// matrices.
+size_t facesh_winograd_backward_weight_count(long input_channels, long output_channels);
+
+/// Transforms a (C, K, 4, 4) weight for `facesh_winograd_backward_run_task`. `work` must hold
+/// 36·C·K floats.
+void facesh_winograd_transform_weight_backward(const float *weight, long input_channels,
+                                               long output_channels, float *work,
+                                               float *packed);
+
+/// Chooses the division into tasks and returns their number. Tasks write disjoint parts of
+/// dX; each value is computed by the same operations however the work is divided.
+long facesh_winograd_backward_prepare(facesh_winograd_backward_plan *plan);
+
+/// Computes task `task` (0 ≤ task < the count `facesh_winograd_backward_prepare` returned).
+void facesh_winograd_backward_run_task(const facesh_winograd_backward_plan *plan, long task);
+
 #endif
