@@ -26,10 +26,9 @@ enum { CLASSES = 4, ELEMENTS = 9 };
 enum { BLOCK_PANELS = 2, BLOCK_TILES = BLOCK_PANELS * NR };
 
 /* Floats added after each of the nine packed input blocks and sum blocks, so that the nine
- * do not start at addresses a power of two apart: the transforms touch all nine at once,
+ * do not start at addresses a power of two apart. The transforms touch all nine at once,
  * and nine streams that map to the same cache set would evict one another. */
 enum { ELEMENT_PAD = 16 };
-
 
 /* Output rows of the smallest channel group, in kernel panels. */
 enum { MIN_GROUP_PANELS = 4 };
@@ -53,8 +52,8 @@ void facesh_winograd_transform_weight(const float *weight, long input_channels,
   long C = input_channels, K = output_channels;
   size_t matrix = facesh_sgemm_packed_a_count(K, C);
   /* One set of nine matrices per pair of kernel tap parities (qy, qx): the class's kernel
-   * rows are qy + 2 and qy, its columns qx + 2 and qx. `work` holds each matrix transposed,
-   * C × K, so that both the weight and `work` are read and written in order. */
+   * rows are qy + 2 and qy, its columns qx + 2 and qx. `work` stores each matrix transposed,
+   * C × K, so that the weight and `work` are both read and written in order. */
   for (long qy = 0; qy < 2; qy++) {
     for (long qx = 0; qx < 2; qx++) {
       for (long c = 0; c < C; c++) {
@@ -98,11 +97,11 @@ long facesh_winograd_prepare(facesh_winograd_plan *plan) {
   plan->block_tiles = tiles > NR ? BLOCK_TILES : NR;
   plan->blocks = panels(tiles, plan->block_tiles);
 
-  /* With too few blocks for the threads, a block's output rows of even and odd parity go to
-   * separate tasks (they share no cache lines, unlike even and odd columns), and then the
-   * output channels are split into groups that start at panel boundaries of the packed
-   * weight. Every output value is computed by the same operations however the work is
-   * divided, so the division may depend on the thread count. */
+  /* With too few blocks for the threads, a block's even and odd output rows go to separate
+   * tasks. Two tasks that wrote even and odd columns instead would share every cache line.
+   * Then the output channels are split into groups that start at panel boundaries of the
+   * packed weight. Every output value is computed by the same operations however the work
+   * is divided, so the division may depend on the thread count. */
   long target = plan->threads > 1 ? 2 * plan->threads : 1;
   plan->halves = plan->blocks < target ? 2 : 1;
   long row_panels = panels(K, MR);
@@ -124,13 +123,6 @@ typedef struct {
   long output_offset; /* of the block origin, from the sample's first output plane */
   int rows, columns;  /* valid output rows and columns of the block, 1 to 4 */
 } tile_place;
-
-/* A run of tiles in one tile row whose lanes lie in one panel of the packed input. */
-typedef struct {
-  long sample, tile_row;
-  long first_column, end_column; /* tx range */
-  long lane;
-} tile_run;
 
 /* Writes the transformed inputs of class (sy, sx) for tiles [0, count) and channels
  * [depth, depth + kc) into nine packed B blocks of `block_panels` panels each; lanes past

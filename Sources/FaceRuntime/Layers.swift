@@ -211,8 +211,11 @@ final class ReshapeLayer: Layer {
 ///
 /// The forward pass runs facesh_conv_transpose (CFaceBLAS), which multiplies and scatters a
 /// few output channels and input rows at a time so the column matrix stays in cache. The
-/// backward pass gathers the output gradient into a column buffer (im2col) and runs two
-/// GEMMs on it.
+/// backward pass runs two GEMMs over the column matrix of the output gradient (im2col),
+/// which facesh's SGEMM packs straight from the gradient. Layers with a 4×4 kernel and
+/// stride 2 compute the forward pass and the input gradient with Winograd's F(2×2, 2×2)
+/// instead (facesh_winograd), in 9/16 of the multiplications, where `usesWinograd(for:)`
+/// decides.
 ///
 /// Output size: P = (H − 1)·strideY − 2·padY + R, Q = (W − 1)·strideX − 2·padX + S.
 final class ConvTransposeLayer: Layer {
@@ -269,8 +272,8 @@ final class ConvTransposeLayer: Layer {
   /// Whether a forward pass over `input` runs `forwardWinograd`, or with `inputGradient`,
   /// whether the backward pass computes the input gradient with `inputGradientWinograd`.
   /// The transforms cost work per channel and tile, so layers with few output channels keep
-  /// the GEMM, and so do layers with fewer than 16 tiles (4×4 output pixels forward, 2×2
-  /// input pixels backward), which would leave most of the GEMM kernel's 16 columns empty.
+  /// the GEMM. So do layers with fewer than 16 tiles (4×4 output pixels forward, 2×2 input
+  /// pixels backward), which would leave most of the GEMM kernel's 16 columns empty.
   func usesWinograd(for input: Activation, inputGradient: Bool = false) -> Bool {
     guard gemmBackend != .openBLAS, winogradApplies else { return false }
     switch transposedConvolutionMethod {
@@ -390,7 +393,8 @@ final class ConvTransposeLayer: Layer {
     (plan.pad_y, plan.pad_x) = (padY, padX)
     (plan.activation, plan.slope) = Self.activationCode(activation)
     plan.threads = ProcessInfo.processInfo.activeProcessorCount
-    // Every task writes its output pixels exactly once.
+    // The tasks write every output pixel exactly once (WinogradTests checks it), so the
+    // array needs no initial value.
     let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
       transformed.withUnsafeBufferPointer { weightPointer in
         input.data.withUnsafeBufferPointer { inputPointer in
@@ -597,7 +601,7 @@ final class ConvTransposeLayer: Layer {
       if weight.frozen { winogradBackwardWeight = transformed }
     }
     let count = inputChannels * input.shape.height * input.shape.width * input.batch
-    // Every task writes its pixels of dX exactly once.
+    // The tasks write every value of dX exactly once (WinogradTests checks it).
     return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
       transformed.withUnsafeBufferPointer { weightPointer in
         var plan = facesh_winograd_backward_plan()

@@ -210,6 +210,47 @@ final class WinogradTests: XCTestCase {
     }
   }
 
+  /// The input-gradient tasks must write every value of dX exactly once: an array that
+  /// started as NaN has no NaN left, for every padding and partial tile.
+  func testEveryInputGradientValueIsWritten() {
+    var random = PortableRandom(seed: 48)
+    for configuration in Self.configurations {
+      let layer = makeLayer(configuration, &random)
+      let input = makeInput(configuration, &random)
+      let outShape = layer.outputShapeFor(input.shape)
+      let (c, k) = (layer.inputChannels, layer.outputChannels)
+      let gradient = (0..<(outShape.count * input.batch)).map { _ in
+        Float(random.nextGaussian())
+      }
+      var work = [Float](repeating: 0, count: 36 * c * k)
+      var transformed = [Float](
+        repeating: 0, count: facesh_winograd_backward_weight_count(c, k))
+      facesh_winograd_transform_weight_backward(layer.weight.value, c, k, &work, &transformed)
+      for threads in [1, 2, 8] {
+        var dx = [Float](repeating: .nan, count: input.data.count)
+        transformed.withUnsafeBufferPointer { weight in
+          gradient.withUnsafeBufferPointer { dy in
+            dx.withUnsafeMutableBufferPointer { out in
+              var plan = facesh_winograd_backward_plan()
+              plan.packed_weight = weight.baseAddress
+              plan.gradient = dy.baseAddress
+              plan.input_gradient = out.baseAddress
+              (plan.input_channels, plan.output_channels, plan.batch) = (c, k, input.batch)
+              (plan.height, plan.width) = (input.shape.height, input.shape.width)
+              (plan.out_height, plan.out_width) = (outShape.height, outShape.width)
+              (plan.pad_y, plan.pad_x) = (layer.padY, layer.padX)
+              plan.threads = threads
+              let tasks = facesh_winograd_backward_prepare(&plan)
+              for task in 0..<tasks { facesh_winograd_backward_run_task(&plan, task) }
+            }
+          }
+        }
+        let unwritten = dx.firstIndex { $0.isNaN }
+        XCTAssertNil(unwritten, "padding \(configuration.padding), \(threads) threads")
+      }
+    }
+  }
+
   /// A decoder that only decodes keeps the transformed weight; changing the weights must
   /// replace it.
   func testChangedWeightsAreTransformedAgain() throws {
