@@ -30,6 +30,9 @@ enum { BLOCK_PANELS = 2, BLOCK_TILES = BLOCK_PANELS * NR };
  * and nine streams that map to the same cache set would evict one another. */
 enum { ELEMENT_PAD = 16 };
 
+/* Tasks per thread to aim for when the blocks of tiles are too few. */
+enum { TASKS_PER_THREAD = 1 };
+
 /* Output rows of the smallest channel group, in kernel panels. */
 enum { MIN_GROUP_PANELS = 4 };
 
@@ -102,7 +105,7 @@ long facesh_winograd_prepare(facesh_winograd_plan *plan) {
    * Then the output channels are split into groups that start at panel boundaries of the
    * packed weight. Every output value is computed by the same operations however the work
    * is divided, so the division may depend on the thread count. */
-  long target = plan->threads > 1 ? 2 * plan->threads : 1;
+  long target = plan->threads > 1 ? TASKS_PER_THREAD * plan->threads : 1;
   plan->halves = plan->blocks < target ? 2 : 1;
   long row_panels = panels(K, MR);
   long groups = 1;
@@ -382,7 +385,7 @@ long facesh_winograd_backward_prepare(facesh_winograd_backward_plan *plan) {
   plan->blocks = panels(tiles, plan->block_tiles);
   /* Split the input channels into groups when there are too few blocks for the threads.
    * Each value is computed by the same operations however the work is divided. */
-  long target = plan->threads > 1 ? 2 * plan->threads : 1;
+  long target = plan->threads > 1 ? TASKS_PER_THREAD * plan->threads : 1;
   long row_panels = panels(C, MR);
   long groups = 1;
   while (plan->blocks * groups < target && panels(row_panels, groups * 2) >= MIN_GROUP_PANELS) {
