@@ -29,13 +29,19 @@ public struct PCABasis: Sendable, Equatable {
 
   /// Returns the projection of `latent` on every axis.
   public func projections(of latent: [Float]) -> [Float] {
+    exactProjections(of: latent).map { Float($0) }
+  }
+
+  /// Returns the projections of `latent` in double precision, which also holds those of
+  /// latents near the largest Float, where the Float result would overflow to infinity.
+  public func exactProjections(of latent: [Float]) -> [Double] {
     precondition(latent.count == dimension, "latent has \(latent.count) values, expected \(dimension)")
     var centered = [Double](repeating: 0, count: dimension)
     for i in 0..<dimension { centered[i] = Double(latent[i]) - Double(mean[i]) }
     return axes.map { axis in
       var sum = 0.0
       for i in 0..<dimension { sum += Double(axis[i]) * centered[i] }
-      return Float(sum)
+      return sum
     }
   }
 

@@ -118,8 +118,8 @@ public final class TrainingFaces: @unchecked Sendable {
 
   /// Returns the coordinates of `latent` in σ units on `axes`.
   public func whitened(_ latent: [Float]) -> [Double] {
-    let projections = model.pca.projections(of: latent)
-    return axes.map { Double(projections[$0]) / Double(model.pca.sigma[$0]) }
+    let projections = model.pca.exactProjections(of: latent)
+    return axes.map { projections[$0] / Double(model.pca.sigma[$0]) }
   }
 
   /// Returns the Mahalanobis distance between two latent vectors in σ.

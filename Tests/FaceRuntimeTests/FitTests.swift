@@ -187,6 +187,25 @@ final class TrainingFacesTests: XCTestCase {
     XCTAssertEqual(faces.typicality(of: model.pca.mean).distance, 0, accuracy: 1e-5)
   }
 
+  /// Latents near the largest Float have projections beyond Float's range; the distance
+  /// must still be a finite number, not infinity minus infinity.
+  func testDistanceOfHugeLatentIsFinite() {
+    let faces = TrainingFaces(model: model)
+    // Far along pc1, each value under Float's largest but the projection above it.
+    let axis = model.pca.axes[0]
+    let scale = 3.3e38 / Double(axis.map { abs($0) }.max()!)
+    let huge = zip(model.pca.mean, axis).map { Float(Double($0) + scale * Double($1)) }
+    XCTAssertTrue(huge.allSatisfy { $0.isFinite })
+    XCTAssertTrue(model.pca.projections(of: huge).contains { $0.isInfinite })
+
+    let distance = faces.distance(huge, model.pca.mean)
+    XCTAssertTrue(distance.isFinite, "distance \(distance)")
+    XCTAssertGreaterThan(distance, 1e38)
+    let typicality = faces.typicality(of: huge)
+    XCTAssertTrue(typicality.distance.isFinite, "typicality distance \(typicality.distance)")
+    XCTAssertTrue(typicality.isOutside)
+  }
+
   func testTypicalityMarksFacesBeyondTheTrainingFaces() {
     let faces = TrainingFaces(model: model)
     let mean = faces.typicality(of: model.pca.mean)
