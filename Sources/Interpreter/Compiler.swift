@@ -91,6 +91,9 @@ final class Compiler {
   let machine: Machine
   /// Top-level names from earlier chunks, with their global slots.
   let knownGlobals: [String: Int]
+  /// Slots of names that a failed chunk declared and never bound; declaring such a name
+  /// again reuses its slot, which functions of that chunk may still read.
+  let unboundGlobals: [String: Int]
   let builtins: [String: Builtin]
   var diagnostics: [Diagnostic] = []
   /// The statement being compiled; builtin calls inside it record it for the files they
@@ -108,8 +111,9 @@ final class Compiler {
 
   init(
     tree: SyntaxTree, file: SourceFile, machine: Machine, knownGlobals: [String: Int],
-    builtins: [String: Builtin], axisNames: Set<String>
+    unboundGlobals: [String: Int] = [:], builtins: [String: Builtin], axisNames: Set<String>
   ) {
+    self.unboundGlobals = unboundGlobals
     self.axisNames = axisNames
     self.tree = tree
     self.file = file
@@ -157,7 +161,10 @@ final class Compiler {
         continue
       }
       if chunkGlobals[name.text] == nil {
-        guard let slot = knownGlobals[name.text] ?? machine.addGlobal(named: name.text) else {
+        guard
+          let slot = knownGlobals[name.text] ?? unboundGlobals[name.text]
+            ?? machine.addGlobal(named: name.text)
+        else {
           report(
             "too many top-level names (limit is \(Machine.globalCapacity)); put some inside "
               + "functions or blocks",

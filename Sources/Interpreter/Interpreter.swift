@@ -49,6 +49,8 @@ public final class Interpreter: @unchecked Sendable {
   private var builtins = Builtins.all()
   /// Top-level names with their global slots.
   private var globalSlots: [String: Int] = [:]
+  /// Names a failed evaluation declared but never bound, with their slots (see `run`).
+  private var unboundSlots: [String: Int] = [:]
   /// Names declared with `axis` so far, for suggestions.
   private var axisNames: Set<String> = []
   private var isEvaluating = false
@@ -145,12 +147,15 @@ public final class Interpreter: @unchecked Sendable {
     }
     let compiler = Compiler(
       tree: parsed.tree, file: file, machine: machine, knownGlobals: globalSlots,
-      builtins: builtins, axisNames: axisNames)
+      unboundGlobals: unboundSlots, builtins: builtins, axisNames: axisNames)
     guard let chunk = compiler.compileChunk() else {
       throw InterpreterError(kind: .syntax, diagnostics: compiler.diagnostics)
     }
+    let earlierAxisNames = axisNames
     axisNames = compiler.axisNames
+    let newNames = chunk.declaredGlobals.filter { globalSlots[$0.key] == nil }
     globalSlots.merge(chunk.declaredGlobals) { _, new in new }
+    for name in newNames.keys { unboundSlots[name] = nil }
     for (slot, function) in chunk.hoisted {
       machine.globals[slot] = .function(function)
     }
@@ -166,6 +171,14 @@ public final class Interpreter: @unchecked Sendable {
     do {
       _ = try chunk.body(machine, frame)
     } catch let error as ScriptError {
+      // A name this chunk declared is not declared after all when running stopped before
+      // its `let` or `axis` bound it, so `let x = fit("missing.png")` leaves no nil `x`.
+      for (name, slot) in newNames {
+        guard case .nil = machine.globals[slot] else { continue }
+        globalSlots[name] = nil
+        unboundSlots[name] = slot
+        if !earlierAxisNames.contains(name) { axisNames.remove(name) }
+      }
       let start = Location(file: file, range: SourceRange(start: 0, end: 0))
       throw error.publicError(fallback: start)
     }

@@ -129,6 +129,32 @@ final class EmbeddingTests: XCTestCase {
     XCTAssertEqual(names, names.sorted())
   }
 
+  /// A `let` whose value fails declares nothing, as at a REPL after
+  /// `let x = fit("missing.png")`: the name stays unknown until a later `let` binds it.
+  func testFailedLetDeclaresNothing() throws {
+    let (interpreter, _) = makeInterpreter()
+    XCTAssertThrowsError(try interpreter.evaluate("let x = [1, 2][5]"))
+    XCTAssertFalse(interpreter.namesInScope().contains("x"))
+    XCTAssertThrowsError(try interpreter.evaluate("x")) { error in
+      XCTAssertEqual((error as? InterpreterError)?.kind, .syntax)
+    }
+    XCTAssertEqual(try interpreter.evaluate("let x = 3\nx"), .number(3))
+
+    // Names the failing chunk bound before it stopped stay, and a function it declared
+    // reads the slot that a later `let` of the unbound name fills.
+    XCTAssertThrowsError(
+      try interpreter.evaluate(
+        "let kept = 1\nfn later() { return y }\naxis tilt = pc[3]\n"
+          + "let y = [1][3]\naxis lost = pc[2]"))
+    let names = interpreter.namesInScope()
+    XCTAssertTrue(names.contains("kept"))
+    XCTAssertTrue(names.contains("later"))
+    XCTAssertTrue(names.contains("tilt"))
+    XCTAssertFalse(names.contains("y"))
+    XCTAssertFalse(names.contains("lost"))
+    XCTAssertEqual(try interpreter.evaluate("let y = 5\nlater()"), .number(5))
+  }
+
   func testNeedsMoreInput() {
     XCTAssertTrue(Interpreter.needsMoreInput("fn f(x) {"))
     XCTAssertTrue(Interpreter.needsMoreInput("let xs = [1,"))
