@@ -14,10 +14,15 @@ public enum PNGText {
     return (image, chunks(in: bytes))
   }
 
+  /// Largest text chunk read, in bytes. facesh's own chunks take a few kilobytes, so a larger
+  /// one is skipped without decoding it or checking its checksum.
+  public static let largestTextChunk = 1 << 20
+
   /// Returns the keyword and value of every readable text chunk in PNG file contents.
   ///
   /// `tEXt` values are Latin-1 and uncompressed `iTXt` values are UTF-8. Compressed chunks,
-  /// chunks with a bad checksum and chunks cut off by the end of the data are skipped.
+  /// chunks with a bad checksum, chunks over `largestTextChunk` bytes and chunks cut off by
+  /// the end of the data are skipped.
   public static func chunks(in bytes: [UInt8]) -> [(key: String, value: String)] {
     let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     guard bytes.count >= 8, Array(bytes[0..<8]) == signature else { return [] }
@@ -33,7 +38,7 @@ public enum PNGText {
       let dataEnd = dataStart + length
       let type = String(decoding: bytes[typeStart..<dataStart], as: UTF8.self)
       if type == "IEND" { break }
-      if type == "tEXt" || type == "iTXt" {
+      if (type == "tEXt" || type == "iTXt") && length <= largestTextChunk {
         let stored =
           UInt32(bytes[dataEnd]) << 24 | UInt32(bytes[dataEnd + 1]) << 16
           | UInt32(bytes[dataEnd + 2]) << 8 | UInt32(bytes[dataEnd + 3])

@@ -41,6 +41,20 @@ final class PNGTextTests: XCTestCase {
     XCTAssertEqual(PNGText.chunks(in: Array(whole.prefix(firstText + 30))).count, 1)
   }
 
+  /// A text chunk of tens of megabytes is skipped unread, not decoded for seconds; the small
+  /// chunks around it still come back.
+  func testHugeTextChunkIsSkipped() throws {
+    let huge = String(repeating: "1,", count: PNGText.largestTextChunk / 2 + 1)
+    let bytes = try ImageIO.encodePNG(
+      image, text: [("before", "one"), ("facesh:latent", huge), ("after", "two")])
+    XCTAssertGreaterThan(bytes.count, PNGText.largestTextChunk)
+    XCTAssertEqual(PNGText.chunks(in: bytes).map(\.key), ["before", "after"])
+
+    let limit = String(repeating: "x", count: PNGText.largestTextChunk - 6)
+    let fitting = try ImageIO.encodePNG(image, text: [("limit", limit)])
+    XCTAssertEqual(PNGText.chunks(in: fitting).map(\.value), [limit])
+  }
+
   func testPipesAndDevicesAreRejectedWithoutWaiting() throws {
     let folder = temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
