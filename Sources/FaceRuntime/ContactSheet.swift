@@ -14,17 +14,21 @@ public enum ContactSheet {
   /// narrower than this are centred in their cell instead of cutting labels to a glyph or
   /// two.
   package static let minimumLabelledCellWidth = 48
+  /// The widest a long label makes its cells: 24 glyphs. Longer labels are cut.
+  package static let maximumLabelledCellWidth = 24 * BitmapFont.advance - 1
 
   /// Renders faces in a grid, `columns` per row, left to right and top to bottom.
   ///
   /// Before scaling the sheet is `c * w + (c + 1) * 4` pixels wide, where `c` is
-  /// `min(columns, images.count)` and `w` the width of the first image, or 48 when there
-  /// are labels and the image is narrower. It is
+  /// `min(columns, images.count)` and `w` the cell width. That is the width of the first
+  /// image, and with labels at least 48 and at least what the widest label needs, up to 143
+  /// (24 glyphs); faces are centred in wider cells. It is
   /// `4 + t + r * (h + l + 4)` pixels tall, where `r` is the number of rows, `h` the height
   /// of the first image, `l` is 13 with labels and 0 without, and `t` is 13 with a title
   /// and 0 without. Labels are centred under their face and titles start at the left.
   /// A label may be as wide as its cell plus half the gap on each side. Text too wide for
-  /// its space is cut and ends with "…".
+  /// its space (labels over 24 glyphs, titles wider than the sheet) is cut and ends with
+  /// "…".
   /// - Parameters:
   ///   - images: The faces. Images of another size than the first are centre-cropped to
   ///     its aspect ratio and resized to its size. An empty array gives a blank sheet.
@@ -44,7 +48,12 @@ public enum ContactSheet {
     precondition(columns >= 1, "a contact sheet needs at least 1 column, got \(columns)")
     precondition(scale >= 1, "contact sheet scale must be at least 1, got \(scale)")
     let faceWidth = images.first?.width ?? 0
-    let cellWidth = labels == nil ? faceWidth : max(faceWidth, minimumLabelledCellWidth)
+    var cellWidth = faceWidth
+    if let labels {
+      // A label may use half the gap on each side, so it needs its width less one gap.
+      let widest = labels.map { BitmapFont.width(of: $0) - padding }.max() ?? 0
+      cellWidth = max(faceWidth, minimumLabelledCellWidth, min(widest, maximumLabelledCellWidth))
+    }
     let cellHeight = images.first?.height ?? 0
     let columnCount = max(1, min(columns, images.count))
     let rowCount = (images.count + columnCount - 1) / columnCount

@@ -92,17 +92,38 @@ final class ImageContactSheetTests: XCTestCase {
     XCTAssertTrue(pixel(sheet, x: 4, y: 17) == (100, 150, 200), "the grid starts under the title")
   }
 
-  func testLongLabelCutToCell() {
+  func testLongLabelWidensCells() {
+    // "hair_length +1.5σ", 17 glyphs and 101 pixels, needs 97-pixel cells under 64-pixel
+    // faces, each face centred in its cell.
+    let label = "hair_length +1.5\u{03C3}"
     let sheet = ContactSheet.render(
-      faces(2, width: 64, height: 10), columns: 2, labels: ["abcdefghijklmn", ""])
-    // The label may use 68 pixels: the cell and 2 of the gap on each side. 10 glyphs and
-    // "…" take 65; nothing reaches the next cell's label band.
-    XCTAssertEqual(ContactSheet.fit("abcdefghijklmn", width: 68), "abcdefghij\u{2026}")
-    XCTAssertEqual(count(ink, in: sheet, x: 70, y: 14, width: 66, height: 13), 0)
-    XCTAssertGreaterThan(count(ink, in: sheet, x: 2, y: 14, width: 68, height: 13), 10)
-    // "smile −1.5σ", 11 glyphs and 65 pixels, fits under a 64-pixel face.
-    let label = "smile \u{2212}1.5\u{03C3}"
-    XCTAssertEqual(ContactSheet.fit(label, width: 64 + ContactSheet.padding), label)
+      faces(2, width: 64, height: 10), columns: 2, labels: [label, ""])
+    XCTAssertEqual(sheet.width, 2 * 97 + 3 * 4)
+    XCTAssertEqual(ContactSheet.fit(label, width: 97 + ContactSheet.padding), label)
+    XCTAssertTrue(pixel(sheet, x: 4 + 16, y: 4) == (100, 150, 200), "first face starts at 20")
+    XCTAssertTrue(pixel(sheet, x: 4 + 15, y: 4) == background, "nothing left of it")
+    // The whole label is drawn in its cell and the gap beside it, none in the next cell.
+    XCTAssertGreaterThan(count(ink, in: sheet, x: 2, y: 14, width: 101, height: 13), 40)
+    XCTAssertEqual(count(ink, in: sheet, x: 103, y: 14, width: 103, height: 13), 0)
+    // "smile −1.5σ", 11 glyphs and 65 pixels, leaves 64-pixel cells as they are.
+    let short = ContactSheet.render(
+      faces(2, width: 64, height: 10), columns: 2, labels: ["smile \u{2212}1.5\u{03C3}", ""])
+    XCTAssertEqual(short.width, 2 * 64 + 3 * 4)
+  }
+
+  func testLabelBeyondWidestCellIsCut() {
+    let label = String(repeating: "abcdefghij", count: 4)
+    let sheet = ContactSheet.render(
+      faces(2, width: 64, height: 10), columns: 2, labels: [label, ""])
+    // Cells stop widening at 143 pixels, and the label may use 147: 24 glyphs, or 23 and
+    // "…"; nothing reaches the next cell's label band.
+    let cell = ContactSheet.maximumLabelledCellWidth
+    XCTAssertEqual(cell, 143)
+    XCTAssertEqual(sheet.width, 2 * cell + 3 * 4)
+    XCTAssertEqual(
+      ContactSheet.fit(label, width: cell + ContactSheet.padding),
+      String(label.prefix(23)) + "\u{2026}")
+    XCTAssertEqual(count(ink, in: sheet, x: 4 + cell + 2, y: 14, width: cell + 2, height: 13), 0)
   }
 
   func testNarrowFacesGetCellsWideEnoughForLabels() {
