@@ -32,9 +32,13 @@ final class ExampleTests: XCTestCase {
   }
 
   /// Computes the size of a contact sheet of `count` faces with ContactSheet itself.
-  func sheetSize(count: Int, columns: Int, labelled: Bool) -> (Int, Int) {
+  /// Returns the size of a sheet of `count` faces, labelled with `labels` (short ones when
+  /// `labelled` is set and no labels are given); long labels widen the cells.
+  func sheetSize(count: Int, columns: Int, labelled: Bool, labels given: [String]? = nil)
+    -> (Int, Int)
+  {
     let blank = [RGBImage](repeating: RGBImage(width: size, height: size), count: count)
-    let labels = labelled ? [String](repeating: "x", count: count) : nil
+    let labels = given ?? (labelled ? [String](repeating: "x", count: count) : nil)
     let sheet = ContactSheet.render(blank, columns: columns, labels: labels)
     return (sheet.width, sheet.height)
   }
@@ -51,7 +55,8 @@ final class ExampleTests: XCTestCase {
 
   func testEditPhoto() throws {
     let output = try runExample("edit-photo.face")
-    let (width, height) = sheetSize(count: 4, columns: 4, labelled: true)
+    let (width, height) = sheetSize(
+      count: 4, columns: 4, labelled: true, labels: ["fitted", "warmer", "older", "all three"])
     assertImage(output.path + "/edit-photo.png", width: width, height: height)
     let edited = try PNGText.readImage(path: output.path + "/edited.png")
     XCTAssertEqual(edited.image.width, size)
@@ -91,7 +96,9 @@ final class ExampleTests: XCTestCase {
 
   func testPoliceSketch() throws {
     let output = try runExample("police-sketch.face")
-    let (width, height) = sheetSize(count: 5, columns: 5, labelled: true)
+    let (width, height) = sheetSize(
+      count: 5, columns: 5, labelled: true,
+      labels: ["average", "older man", "grey beard", "smiling", "fair skin"])
     assertImage(output.path + "/police-sketch.png", width: width, height: height)
     assertImage(output.path + "/suspect.png", width: size, height: size)
   }
