@@ -273,8 +273,13 @@ final class ConvTransposeLayer: Layer {
   /// whether the backward pass computes the input gradient with `inputGradientWinograd`.
   /// The transforms cost work per channel and tile, so layers with few output channels keep
   /// the GEMM. So do layers with fewer than 16 tiles (4×4 output pixels forward, 2×2 input
-  /// pixels backward), which would leave most of the GEMM kernel's 16 columns empty.
-  func usesWinograd(for input: Activation, inputGradient: Bool = false) -> Bool {
+  /// pixels backward), which would leave most of the GEMM kernel's 16 columns empty. A
+  /// weight that is not kept transformed (`weightKept` false: training, where every step
+  /// changes it) is transformed on every pass, which only pays when the pass has at least
+  /// 1,024 input pixels over the batch.
+  func usesWinograd(for input: Activation, inputGradient: Bool = false, weightKept: Bool = true)
+    -> Bool
+  {
     guard gemmBackend != .openBLAS, winogradApplies else { return false }
     switch transposedConvolutionMethod {
     case .direct: return false
@@ -287,7 +292,8 @@ final class ConvTransposeLayer: Layer {
         let output = outputShapeFor(input.shape)
         tiles = input.batch * ((output.height + 3) / 4) * ((output.width + 3) / 4)
       }
-      return outputChannels >= 16 && tiles >= 16
+      let pixels = input.batch * input.shape.height * input.shape.width
+      return outputChannels >= 16 && tiles >= 16 && (weightKept || pixels >= 1024)
     }
   }
 
@@ -309,7 +315,7 @@ final class ConvTransposeLayer: Layer {
     if gemmBackend == .openBLAS {
       return forwardThroughColumns(input, fusing: activation)
     }
-    if usesWinograd(for: input) {
+    if usesWinograd(for: input, weightKept: !training) {
       return forwardWinograd(input, training: training, fusing: activation)
     }
     return forwardInBlocks(input, training: training, fusing: activation)
@@ -553,7 +559,7 @@ final class ConvTransposeLayer: Layer {
               columns: columnsPointer, transposeColumns: true, &weight.gradient, beta: 1)
           }
         }
-        if usesWinograd(for: input, inputGradient: true) {
+        if usesWinograd(for: input, inputGradient: true, weightKept: weight.frozen) {
           dx = inputGradientWinograd(dy.baseAddress!, input: input, outShape: outShape)
         } else {
           weight.value.withUnsafeBufferPointer { w in

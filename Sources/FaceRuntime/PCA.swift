@@ -98,13 +98,30 @@ public struct PCABasis: Sendable, Equatable {
       }
     }
 
-    // covariance (D, D) = centeredᵀ · centered / (N − 1)
+    // covariance (D, D) = centeredᵀ · centered / (N − 1), summed row by row in a fixed
+    // order: axes with σ = 0 may be any basis of the directions the data does not span, so
+    // they follow every rounding, and a threaded GEMM would make them depend on the thread
+    // count.
     var covariance = [Double](repeating: 0, count: dimension * dimension)
     let divisor = Double(max(rows - 1, 1))
-    cblas_dgemm(
-      CblasRowMajor, CblasTrans, CblasNoTrans, Int32(dimension), Int32(dimension), Int32(rows),
-      1 / divisor, centered, Int32(dimension), centered, Int32(dimension), 0, &covariance,
-      Int32(dimension))
+    centered.withUnsafeBufferPointer { values in
+      covariance.withUnsafeMutableBufferPointer { sums in
+        for r in 0..<rows {
+          let row = values.baseAddress! + r * dimension
+          for i in 0..<dimension {
+            let value = row[i]
+            if value == 0 { continue }
+            for j in i..<dimension { sums[i * dimension + j] += value * row[j] }
+          }
+        }
+        for i in 0..<dimension {
+          for j in i..<dimension {
+            sums[i * dimension + j] /= divisor
+            sums[j * dimension + i] = sums[i * dimension + j]
+          }
+        }
+      }
+    }
 
     let (eigenvalues, eigenvectors) = try symmetricEigen(covariance, dimension: dimension)
     let order = (0..<dimension).sorted { eigenvalues[$0] > eigenvalues[$1] }
@@ -127,7 +144,13 @@ public struct PCABasis: Sendable, Equatable {
   }
 
   /// Returns eigenvalues and column-major eigenvectors of a symmetric matrix.
+  ///
+  /// OpenBLAS runs the solver on one thread, so that the result does not depend on its
+  /// thread count.
   static func symmetricEigen(_ matrix: [Double], dimension: Int) throws -> ([Double], [Double]) {
+    let threads = openblas_get_num_threads()
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(threads) }
     var a = matrix
     var n = Int32(dimension)
     var lda = n

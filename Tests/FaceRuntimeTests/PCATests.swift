@@ -1,3 +1,4 @@
+import CFaceBLAS
 import XCTest
 
 @testable import FaceRuntime
@@ -74,6 +75,27 @@ final class PCATests: XCTestCase {
     XCTAssertTrue(pca.sigma.allSatisfy { $0.isFinite })
     let single = try PCABasis.fit(latents: [1, 2, 3], rows: 1, dimension: 3)
     XCTAssertEqual(single.sigma, [0, 0, 0])
+  }
+
+  /// Axes with σ = 0 are any basis of the directions the data does not span, so they depend
+  /// on every rounding of the covariance and the solver. They must still come out the same
+  /// for every OpenBLAS thread count, or a model's file and hash would depend on it.
+  func testUnspannedAxesDoNotDependOnThreads() throws {
+    var random = PortableRandom(seed: 9)
+    let rows = 20, dimension = 80
+    let latents = (0..<(rows * dimension)).map { _ in Float(random.nextGaussian()) }
+    let threads = openblas_get_num_threads()
+    defer { openblas_set_num_threads(threads) }
+    openblas_set_num_threads(1)
+    let one = try PCABasis.fit(latents: latents, rows: rows, dimension: dimension)
+    for count in [2, 4, 8] {
+      openblas_set_num_threads(Int32(count))
+      let other = try PCABasis.fit(latents: latents, rows: rows, dimension: dimension)
+      XCTAssertEqual(other.sigma, one.sigma, "\(count) threads")
+      let differing = (0..<dimension).filter { other.axes[$0] != one.axes[$0] }
+      XCTAssertEqual(differing, [], "axes that differ with \(count) threads")
+      XCTAssertEqual(other.mean, one.mean, "\(count) threads")
+    }
   }
 
   func testProjectionRoundTripIsExact() throws {

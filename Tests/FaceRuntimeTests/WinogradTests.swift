@@ -294,6 +294,10 @@ final class WinogradTests: XCTestCase {
     XCTAssertTrue(wide.usesWinograd(for: input(4, batch: 4)))
     XCTAssertTrue(wide.usesWinograd(for: input(16, batch: 1)))
     XCTAssertFalse(narrow.usesWinograd(for: input(32, batch: 8)))
+    // A weight transformed again on every pass needs 1,024 input pixels to pay for it.
+    XCTAssertFalse(wide.usesWinograd(for: input(16, batch: 3), weightKept: false))
+    XCTAssertTrue(wide.usesWinograd(for: input(16, batch: 4), weightKept: false))
+    XCTAssertTrue(wide.usesWinograd(for: input(16, batch: 3), weightKept: true))
     gemmBackend = .openBLAS
     XCTAssertFalse(wide.usesWinograd(for: input(16, batch: 1)))
   }
