@@ -30,9 +30,10 @@ extension Builtins {
         face.cacheLatent()
         let found = machine.trainingFaces.nearest(to: face.latent, count: count)
         return .list(
-          found.map { neighbour in
-            .list([
-              .face(machine.face(latent: machine.model.trainingLatent(at: neighbour.index))),
+          try found.map { neighbour in
+            let latent = machine.model.trainingLatent(at: neighbour.index)
+            return .list([
+              .face(try machine.face(latent: latent, from: "training(\(neighbour.index))")),
               .number(Double(neighbour.index)), .number(neighbour.distance),
             ])
           })
@@ -118,7 +119,7 @@ extension Builtins {
       TaskProgress(
         task: task, done: options.steps, total: options.steps,
         detail: String(format: "%.2f dB PSNR in %.1f s", result.psnr, seconds), finished: true))
-    return .face(machine.face(latent: result.latent))
+    return .face(try machine.face(latent: result.latent, from: arguments.signature))
   }
 
   /// Returns the face recorded in a PNG that facesh saved with this model, or nil when the
@@ -167,7 +168,7 @@ extension Builtins {
             + "edited after saving, so fitting its pixels instead", shown, agreement))
       return nil
     }
-    return machine.face(latent: latent)
+    return try machine.face(latent: latent, from: "the latent vector in '\(shown)'")
   }
 
   /// Reads an image with its PNG text chunks, turning file errors into script errors.
