@@ -31,7 +31,12 @@ extension Builtins {
         let count = machine.model.trainingFaceCount
         let index = try arguments.number(0, "index")
         guard count > 0 else { throw ScriptError("this model has no training faces") }
-        guard index == index.rounded(), index >= 0, index < Double(count) else {
+        guard index == index.rounded() else {
+          throw ScriptError(
+            "a training face index must be a whole number, got \(NumberFormat.format(index)); "
+              + "this model has training faces 0 to \(count - 1)")
+        }
+        guard index >= 0, index < Double(count) else {
           throw ScriptError(
             "training face index \(NumberFormat.format(index)) is out of range; this model has "
               + "training faces 0 to \(count - 1)")

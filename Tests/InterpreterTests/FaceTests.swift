@@ -227,6 +227,17 @@ final class FaceTests: XCTestCase {
       "training face index 20 is out of range; this model has training faces 0 to 19")
   }
 
+  func testTrainingIndexMustBeWhole() {
+    XCTAssertEqual(
+      failure("training(0.5)")?.message,
+      "a training face index must be a whole number, got 0.5; this model has training faces "
+        + "0 to 19")
+    XCTAssertEqual(
+      failure("training(number(\"nan\"))")?.message,
+      "a training face index must be a whole number, got nan; this model has training faces "
+        + "0 to 19")
+  }
+
   func testHugeSigmaValuesAreRejected() throws {
     let prefix =
       "pc[1] = 1e+300σ is too large: the face's latent vector would not be finite in single "
