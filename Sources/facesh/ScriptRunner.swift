@@ -96,10 +96,13 @@ enum ScriptRunner {
       return absolute
     }
     do {
-      try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
-    } catch {
+      try Folders.create(folder)
+    } catch let error as FolderError {
+      let hint =
+        error.isBlockedByFile
+        ? "move that file away or give -o another folder" : "give -o another folder"
       throw InputError(
-        message: "cannot create the output folder '\(folder)': \(error.localizedDescription)")
+        message: "cannot create the output folder '\(folder)': \(error.reason()); \(hint)")
     }
     return absolute
   }

@@ -91,6 +91,19 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(result.error.contains("face.png"), "verbose names each file: \(result.error)")
   }
 
+  func testOutputFolderThroughFileIsNamed() throws {
+    let folder = try TemporaryFolder()
+    try "x".write(toFile: folder.path + "/afile", atomically: true, encoding: .utf8)
+    let result = try Facesh.run(
+      ["--model", model, "-o", "afile/sub", "-e", "save(random(1), \"a.png\")"],
+      directory: folder.path)
+    XCTAssertEqual(result.status, 66)
+    XCTAssertEqual(
+      result.error,
+      "facesh: cannot create the output folder 'afile/sub': 'afile' is a file, not a folder; "
+        + "move that file away or give -o another folder\n")
+  }
+
   func testInterruptStopsScriptWith130() throws {
     let output = try TemporaryFolder()
     let process = Process()

@@ -166,6 +166,18 @@ final class OutputTests: XCTestCase {
     XCTAssertEqual(error?.message, "cannot write '\(folder)/taken.png': Is a directory")
   }
 
+  func testSubfolderThroughFileIsNamed() throws {
+    try "x".write(toFile: folder + "/afile", atomically: true, encoding: .utf8)
+    let (interpreter, _) = makeInterpreter(options: .init(outputFolder: folder))
+    let source = "save(random(1), \"afile/b/a.png\")"
+    XCTAssertThrowsError(try interpreter.evaluate(source)) { error in
+      XCTAssertEqual(
+        (error as? InterpreterError)?.message,
+        "cannot create the folder '\(folder)/afile/b': '\(folder)/afile' is a file, not a "
+          + "folder; write to another path or move that file away")
+    }
+  }
+
   func testSubfoldersInsideTheOutputFolderAreCreated() throws {
     let recorder = try run("save(mean(), \"a/./b/../c/face.png\")")
     XCTAssertEqual(recorder.saved, [folder + "/a/c/face.png"])
