@@ -80,10 +80,20 @@ extension Builtins {
       return .face(face)
     }
     let (width, height) = (machine.model.imageWidth, machine.model.imageHeight)
-    if photo.width < width || photo.height < height {
+    let size = "\(photo.width)×\(photo.height)"
+    var shortfall: String?
+    if photo.width < width && photo.height < height {
+      shortfall = "only \(size) pixels, smaller than the model's \(width)×\(height)"
+    } else if photo.width < width {
+      shortfall =
+        "only \(photo.width) pixels wide (\(size)), less than the model's width of \(width)"
+    } else if photo.height < height {
+      shortfall =
+        "only \(photo.height) pixels high (\(size)), less than the model's height of \(height)"
+    }
+    if let shortfall {
       machine.sink.warning(
-        "'\(shown)' is only \(photo.width)×\(photo.height) pixels, smaller than the model's "
-          + "\(width)×\(height); it is enlarged, so the fit matches a blurred picture")
+        "'\(shown)' is \(shortfall); it is enlarged, so the fit matches a blurred picture")
     }
 
     let start = DispatchTime.now().uptimeNanoseconds

@@ -239,6 +239,23 @@ final class PhotoTests: XCTestCase {
     XCTAssertTrue(recorder.warnings[1].contains("only 2×2 pixels, smaller than the model's 16×16"), recorder.warnings[1])
   }
 
+  func testNarrowPhotoWarningNamesSide() throws {
+    let wide = RGBImage(width: 400, height: 4, fill: (90, 60, 30))
+    let tall = RGBImage(width: 4, height: 400, fill: (90, 60, 30))
+    try ImageIO.writePNG(wide, to: folder + "/wide.png")
+    try ImageIO.writePNG(tall, to: folder + "/tall.png")
+    let (_, recorder) = try run("fit(\"wide.png\", 1)\nfit(\"tall.png\", 1)")
+    let enlarged = "; it is enlarged, so the fit matches a blurred picture"
+    XCTAssertEqual(
+      recorder.warnings,
+      [
+        "'\(folder)/wide.png' is only 4 pixels high (400×4), less than the model's height of 16"
+          + enlarged,
+        "'\(folder)/tall.png' is only 4 pixels wide (4×400), less than the model's width of 16"
+          + enlarged,
+      ])
+  }
+
   func testNearestReturnsFacesIndicesAndDistances() {
     XCTAssertEqual(
       printed(
