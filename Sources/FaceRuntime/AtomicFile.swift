@@ -52,3 +52,65 @@ public enum AtomicFile {
     }
   }
 }
+
+/// A folder that could not be created, with the reason in plain words.
+package struct FolderError: Error, CustomStringConvertible {
+  /// The part of the path at fault: a file where a folder should be, or the folder that
+  /// `mkdir` could not create.
+  package let component: String
+  /// The `errno` of the failed `mkdir`, or nil when a file is in the way.
+  let code: Int32?
+
+  /// Whether a file sits where the path needs a folder.
+  package var isBlockedByFile: Bool { code == nil }
+
+  /// Describes the problem, such as "'out' is a file, not a folder", writing paths through
+  /// `display`.
+  package func reason(showing display: (String) -> String = { $0 }) -> String {
+    let quotedPath = "'\(display(component))'"
+    guard let code else { return "\(quotedPath) is a file, not a folder" }
+    let parent = (component as NSString).deletingLastPathComponent
+    let place = parent.isEmpty ? "the current folder" : "'\(display(parent))'"
+    switch code {
+    case EACCES, EPERM: return "permission denied to create \(quotedPath) in \(place)"
+    case EROFS: return "\(place) is on a read-only file system"
+    case ENOSPC, EDQUOT: return "no space left on the device to create \(quotedPath)"
+    case ENAMETOOLONG: return "the name \(quotedPath) is too long"
+    default: return "cannot create \(quotedPath): " + String(cString: strerror(code)).lowercased()
+    }
+  }
+
+  package var description: String { reason() }
+}
+
+/// Creates folders the way `mkdir -p` does, with errors that name the part of the path at
+/// fault instead of Foundation's error codes.
+package enum Folders {
+  /// Creates `path` and its missing parent folders with mode `permissions`.
+  ///
+  /// - Throws: `FolderError` when a part of the path is a file or cannot be created.
+  package static func create(_ path: String, permissions: mode_t = 0o755) throws {
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for component in path.split(separator: "/") {
+      prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+      if component == "." || component == ".." { continue }
+      if try isFolder(prefix) { continue }
+      if mkdir(prefix, permissions) == 0 { continue }
+      let code = errno
+      // Another process may have made the folder since the check.
+      if code == EEXIST, try isFolder(prefix) { continue }
+      throw FolderError(component: prefix, code: code)
+    }
+  }
+
+  /// Returns whether `path` is a folder, false when nothing is there, and throws when a
+  /// file is there.
+  private static func isFolder(_ path: String) throws -> Bool {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return false }
+    guard info.st_mode & S_IFMT == S_IFDIR else {
+      throw FolderError(component: path, code: nil)
+    }
+    return true
+  }
+}

@@ -80,7 +80,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
     let size = Int(info.st_size)
     guard size > 0 else {
-      throw ModelFileError(path: path, reason: "the file is empty; expected a safetensors model")
+      throw ModelFileError(path: path, reason: "the file is empty (0 bytes)")
     }
     guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
       throw ModelFileError(path: path, reason: "cannot map the file: \(String(cString: strerror(errno)))")

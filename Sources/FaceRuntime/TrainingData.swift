@@ -60,7 +60,8 @@ public struct TrainingDataset: Sendable {
     if let limit { paths = Array(paths.prefix(limit)) }
     guard !paths.isEmpty else {
       throw TrainingDataError(
-        message: "no PNG or JPEG photos found under '\(folder)'; training needs .png, .jpg or .jpeg files")
+        message: "no PNG or JPEG photos found under '\(folder)'; give a folder that contains "
+          + ".png, .jpg or .jpeg files")
     }
     let size = 3 * width * height
     var buffer = [UInt8](repeating: 0, count: paths.count * size)

@@ -337,8 +337,11 @@ extension Compiler {
         case .face(var face) = pointer.pointee
       {
         pointer.pointee = .nil
-        face.setCoordinate(at: index, to: amount)
+        let accepted = face.setCoordinate(at: index, to: amount)
         pointer.pointee = .face(face)
+        if !accepted {
+          throw machine.overflowError(axis, amount, in: face).located(at: place)
+        }
       } else {
         try locating(place) {
           try machine.editCoordinate(in: pointer, axis: axis, op: op, operand: operand)

@@ -18,21 +18,31 @@ extension Builtins {
         }
         let latent = machine.basis.pca.randomLatent(
           seed: UInt64(seed), truncation: Float(truncation))
-        return .face(machine.face(latent: latent))
+        return .face(
+          try machine.face(
+            latent: latent,
+            from: "random(\(seed), \(NumberFormat.format(truncation)))",
+            hint: "use a smaller truncation, such as 1"))
       },
       Builtin("mean()", arity: 0...0) { machine, _ in
-        .face(machine.face(latent: machine.basis.pca.mean))
+        .face(try machine.face(latent: machine.basis.pca.mean, from: "mean()"))
       },
       Builtin("training(index)", arity: 1...1) { machine, arguments in
         let count = machine.model.trainingFaceCount
         let index = try arguments.number(0, "index")
         guard count > 0 else { throw ScriptError("this model has no training faces") }
-        guard index == index.rounded(), index >= 0, index < Double(count) else {
+        guard index == index.rounded() else {
+          throw ScriptError(
+            "a training face index must be a whole number, got \(NumberFormat.format(index)); "
+              + "this model has training faces 0 to \(count - 1)")
+        }
+        guard index >= 0, index < Double(count) else {
           throw ScriptError(
             "training face index \(NumberFormat.format(index)) is out of range; this model has "
               + "training faces 0 to \(count - 1)")
         }
-        return .face(machine.face(latent: machine.model.trainingLatent(at: Int(index))))
+        let latent = machine.model.trainingLatent(at: Int(index))
+        return .face(try machine.face(latent: latent, from: "training(\(Int(index)))"))
       },
       Builtin("lerp(a, b, t)", arity: 3...3) { machine, arguments in
         try interpolate(arguments, machine: machine, spherical: false)
@@ -66,14 +76,22 @@ extension Builtins {
         spherical
         ? Interpolation.slerp(a.latent, b.latent, around: mean, t: t)
         : Interpolation.lerp(a.latent, b.latent, t: t)
-      return .face(machine.face(latent: latent))
+      return .face(
+        try machine.face(
+          latent: latent, from: "\(arguments.signature) with t = \(NumberFormat.format(t))",
+          hint: "use a t nearer the range 0 to 1"))
     case (.number(let a), .number(let b)) where !spherical:
       return .number(t == 1 ? b : a + t * (b - a))
     case (.sigma(let a), .sigma(let b)) where !spherical:
       return .sigma(t == 1 ? b : a + t * (b - a))
     case (.direction(let a), .direction(let b)) where !spherical:
       let offset = t == 1 ? b.offset : Interpolation.lerp(a.offset, b.offset, t: t)
-      return .direction(Direction(offset: offset, basis: a.basis))
+      guard let direction = Direction(offset: offset, basis: a.basis) else {
+        throw a.basis.nonFiniteError(
+          "\(arguments.signature) with t = \(NumberFormat.format(t))", making: "a direction",
+          from: offset, hint: "use a t nearer the range 0 to 1")
+      }
+      return .direction(direction)
     default:
       let kinds = spherical ? "two faces" : "two faces, numbers, σ values or directions"
       throw ScriptError(

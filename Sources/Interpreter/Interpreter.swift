@@ -236,17 +236,23 @@ public final class Interpreter: @unchecked Sendable {
     /// Makes a face from a latent vector, for host functions that return faces.
   ///
   /// - Throws: `InterpreterError` of kind `.runtime` when the vector's length is not the
-  ///   model's latent size.
+  ///   model's latent size, or when a value is NaN or infinite or the face's coordinates
+  ///   would overflow single precision.
   public func makeFace(latent: [Float]) throws -> Face {
-    guard latent.count == machine.basis.dimension else {
-      let message =
+    let message: String
+    if latent.count != machine.basis.dimension {
+      message =
         "a latent vector for this model has \(machine.basis.dimension) values, got "
         + "\(latent.count)"
-      let file = SourceFile(name: "<host>", text: "")
-      throw InterpreterError(
-        kind: .runtime,
-        diagnostics: [Diagnostic(.error, message, in: file, at: SourceRange(start: 0, end: 0))])
+    } else if let face = Face(latent: latent, basis: machine.basis) {
+      return face
+    } else {
+      message =
+        machine.basis.nonFiniteError("makeFace(latent:)", making: "a face", from: latent).message
     }
-    return machine.face(latent: latent)
+    let file = SourceFile(name: "<host>", text: "")
+    throw InterpreterError(
+      kind: .runtime,
+      diagnostics: [Diagnostic(.error, message, in: file, at: SourceRange(start: 0, end: 0))])
   }
 }

@@ -249,9 +249,16 @@ final class Machine {
         + "\(signature), but got \(count)")
   }
 
-  /// Makes a face from a latent vector of this model.
-  func face(latent: [Float]) -> Face {
-    Face(latent: latent, basis: basis)
+  /// Makes a face from a latent vector of this model. For a vector with NaN or infinite
+  /// values it throws an error in which `operation` names what made the vector and `hint`
+  /// suggests a fix.
+  func face(
+    latent: [Float], from operation: @autoclosure () -> String, hint: String? = nil
+  ) throws -> Face {
+    guard let face = Face(latent: latent, basis: basis) else {
+      throw basis.nonFiniteError(operation(), making: "a face", from: latent, hint: hint)
+    }
+    return face
   }
 
   private var fitterStorage: FaceFitter?

@@ -79,8 +79,21 @@ extension Machine {
         "\(axisName(axis)) must be a finite σ value, got \(NumberFormat.format(amount))σ")
     }
     pointer.pointee = .nil
-    face.setCoordinate(at: axis.index, to: amount)
+    let accepted = face.setCoordinate(at: axis.index, to: amount)
     pointer.pointee = .face(face)
+    guard accepted else { throw overflowError(axis, amount, in: face) }
+  }
+
+  /// Makes the error for a coordinate value that would give `face` a latent vector that is
+  /// not finite in single precision, with the range that works.
+  func overflowError(_ axis: Axis, _ amount: Double, in face: Face) -> ScriptError {
+    let range = face.coordinateRange(at: axis.index)
+    let name = axisName(axis)
+    return ScriptError(
+      "\(name) = \(NumberFormat.format(amount))σ is too large: the face's latent vector would "
+        + "not be finite in single precision; for this face \(name) must be between "
+        + "\(ValueFormat.signedSigma(range.lowerBound, rounding: .towardZero)) and "
+        + ValueFormat.signedSigma(range.upperBound, rounding: .towardZero))
   }
 
   func axisName(_ axis: Axis) -> String {
@@ -95,11 +108,15 @@ extension Machine {
     case .face(let face):
       if face.basis === basis { return value }
       guard face.basis.pca == basis.pca else { throw foreignModelError(function) }
-      return .face(Face(latent: face.latent, basis: basis))
+      return .face(try self.face(latent: face.latent, from: "\(function)(…)"))
     case .direction(let direction):
       if direction.basis === basis { return value }
       guard direction.basis.pca == basis.pca else { throw foreignModelError(function) }
-      return .direction(Direction(offset: direction.offset, basis: basis))
+      guard let adopted = Direction(offset: direction.offset, basis: basis) else {
+        throw basis.nonFiniteError(
+          "\(function)(…)", making: "a direction", from: direction.offset)
+      }
+      return .direction(adopted)
     case .list(let elements):
       try checkNesting(of: elements)
       return .list(try elements.map { try adopt($0, from: function) })

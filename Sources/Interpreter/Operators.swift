@@ -52,9 +52,9 @@ enum Operators {
       }
       return .list(a + b)
     case (.face(var face), .direction(let offset)), (.direction(let offset), .face(var face)):
-      return .face(try moved(&face, by: offset.offset, scale: 1))
+      return .face(try moved(&face, by: offset, scale: 1, "adding a direction to a face"))
     case (.direction(let a), .direction(let b)):
-      return .direction(Direction(offset: try combine(a.offset, b.offset, 1), basis: a.basis))
+      return .direction(try combined(a.offset, b, 1, "adding two directions"))
     case (.face, .face):
       throw ScriptError(
         "cannot add two faces; to blend faces use lerp(a, b, t) or slerp(a, b, t), "
@@ -71,11 +71,15 @@ enum Operators {
     case (.face(var a), .face(var b)):
       a.cacheLatent()
       b.cacheLatent()
-      return .direction(Direction(offset: try combine(a.latent, b.latent, -1), basis: a.basis))
+      let offset = try combine(a.latent, b.latent, -1)
+      guard let difference = Direction(offset: offset, basis: a.basis) else {
+        throw a.basis.nonFiniteError("subtracting two faces", making: "a direction", from: offset)
+      }
+      return .direction(difference)
     case (.face(var face), .direction(let offset)):
-      return .face(try moved(&face, by: offset.offset, scale: -1))
+      return .face(try moved(&face, by: offset, scale: -1, "subtracting a direction from a face"))
     case (.direction(let a), .direction(let b)):
-      return .direction(Direction(offset: try combine(a.offset, b.offset, -1), basis: a.basis))
+      return .direction(try combined(a.offset, b, -1, "subtracting two directions"))
     default:
       throw mismatch("-", left, right)
     }
@@ -86,7 +90,20 @@ enum Operators {
     case (.number(let a), .number(let b)): return .number(a * b)
     case (.sigma(let a), .number(let b)), (.number(let b), .sigma(let a)): return .sigma(a * b)
     case (.direction(let d), .number(let k)), (.number(let k), .direction(let d)):
-      return .direction(d.scaled(by: Float(k)))
+      guard k.isFinite else {
+        throw ScriptError(
+          "cannot multiply a direction by \(NumberFormat.format(k)); the factor must be a "
+            + "finite number")
+      }
+      guard let scaled = d.scaled(by: k) else {
+        throw d.basis.nonFiniteError(
+          "multiplying a direction by \(NumberFormat.format(k))", making: "a direction",
+          from: d.offset.map { Float(Double($0) * k) },
+          hint: "for this direction the factor must be at most "
+            + ValueFormat.brief(Operators.largestFloat / d.largestValue, rounding: .towardZero)
+            + " in size")
+      }
+      return .direction(scaled)
     case (.face, .number), (.number, .face):
       throw ScriptError(
         "cannot multiply a face by a number; faces are points, so scale a direction "
@@ -111,7 +128,20 @@ enum Operators {
       return .number(a / b)
     case (.direction(let d), .number(let k)):
       guard k != 0 else { throw ScriptError("division by zero") }
-      return .direction(d.scaled(by: 1 / Float(k)))
+      guard k.isFinite else {
+        throw ScriptError(
+          "cannot divide a direction by \(NumberFormat.format(k)); the divisor must be a "
+            + "finite number")
+      }
+      guard let scaled = d.scaled(by: 1 / k) else {
+        throw d.basis.nonFiniteError(
+          "dividing a direction by \(NumberFormat.format(k))", making: "a direction",
+          from: d.offset.map { Float(Double($0) / k) },
+          hint: "for this direction the divisor must be at least "
+            + ValueFormat.brief(d.largestValue / Operators.largestFloat, rounding: .up)
+            + " in size")
+      }
+      return .direction(scaled)
     default:
       throw mismatch("/", left, right)
     }
@@ -177,7 +207,9 @@ enum Operators {
     switch value {
     case .number(let a): return .number(-a)
     case .sigma(let a): return .sigma(-a)
-    case .direction(let d): return .direction(d.scaled(by: -1))
+    case .direction(let d):
+      // Negating a finite vector keeps it finite.
+      return .direction(d.scaled(by: -1)!)
     default: throw ScriptError("cannot negate \(article(value))")
     }
   }
@@ -197,10 +229,34 @@ enum Operators {
     return .bool(!b)
   }
 
-  /// Returns `face + scale * offset`.
-  private static func moved(_ face: inout Face, by offset: [Float], scale: Float) throws -> Face {
+  /// The largest single-precision value, where latent values overflow.
+  static let largestFloat = Double(Float.greatestFiniteMagnitude)
+
+  /// Returns `face + scale * offset`. The error for a result that is not finite names
+  /// `operation`.
+  private static func moved(
+    _ face: inout Face, by offset: Direction, scale: Float, _ operation: String
+  ) throws -> Face {
     face.cacheLatent()
-    return Face(latent: try combine(face.latent, offset, scale), basis: face.basis)
+    let latent = try combine(face.latent, offset.offset, scale)
+    guard let moved = Face(latent: latent, basis: face.basis) else {
+      throw face.basis.nonFiniteError(
+        operation, making: "a face", from: latent,
+        hint: "the direction is too long to move this face by")
+    }
+    return moved
+  }
+
+  /// Returns the direction `a + scale * b`. The error for a result that is not finite names
+  /// `operation`.
+  private static func combined(
+    _ a: [Float], _ b: Direction, _ scale: Float, _ operation: String
+  ) throws -> Direction {
+    let offset = try combine(a, b.offset, scale)
+    guard let direction = Direction(offset: offset, basis: b.basis) else {
+      throw b.basis.nonFiniteError(operation, making: "a direction", from: offset)
+    }
+    return direction
   }
 
   /// Returns `a + scale * b` for two vectors of the same length.

@@ -18,7 +18,7 @@ extension Builtins {
         let path = try pngPath(arguments, 1, machine: machine)
         face.cacheLatent()
         let image = machine.model.decode(face.latent)
-        if !face.latent.allSatisfy({ $0.isFinite }) {
+        if !isFinite(face.latent) {
           machine.sink.warning(
             "the face saved to '\(ShownPath.display(path))' has NaN or infinite coordinates, so "
               + "the picture is blank")
@@ -58,10 +58,15 @@ extension Builtins {
           "'values' in \(arguments.signature) must be finite σ values such as -2σ to 2σ, but "
             + "element \(position) is \(Operators.article(value))")
       }
-      face.setCoordinate(at: axis.index, to: amount)
+      guard face.setCoordinate(at: axis.index, to: amount) else {
+        throw ScriptError(
+          "element \(position) of 'values' in \(arguments.signature): "
+            + machine.overflowError(axis, amount, in: face).message)
+      }
       latents.append(face.latent)
       labels.append("\(axis.label) \(ValueFormat.label(amount))")
     }
+    warnAboutBlankCells(latents, list: "values", path: path, machine: machine)
     let images = decode(latents, machine: machine)
     let sheet = ContactSheet.render(images, columns: images.count, labels: labels)
     try writePNG(sheet, to: path, latent: nil, sheetCount: images.count, machine: machine)
@@ -82,7 +87,9 @@ extension Builtins {
     if arguments.count == 4 {
       labels = try arguments.list(3, "labels").map { ValueFormat.describe($0, quoted: false) }
     }
-    let images = decode(faces.map(\.latent), machine: machine)
+    let latents = faces.map(\.latent)
+    warnAboutBlankCells(latents, list: "faces", path: path, machine: machine)
+    let images = decode(latents, machine: machine)
     let sheet = ContactSheet.render(images, columns: columns, labels: labels)
     try writePNG(sheet, to: path, latent: nil, sheetCount: images.count, machine: machine)
     return .nil
@@ -127,6 +134,19 @@ extension Builtins {
       }
     }
     latents.append(keyLatents[keyLatents.count - 1])
+    let blank = latents.indices.filter { !isFinite(latents[$0]) }
+    if !blank.isEmpty {
+      let names = blank.map {
+        "'\(FrameNames.name(prefix: prefix, index: $0, count: frameCount, extension: "png"))'"
+      }
+      let subject =
+        blank.count == 1
+        ? "the morph frame \(names[0]) has" : "the morph frames \(listed(names)) have"
+      let result = blank.count == 1 ? "it is" : "they are"
+      machine.sink.warning(
+        "\(subject) NaN or infinite coordinates, so \(result) blank; the keyframes are too "
+          + "far from the mean face to blend")
+    }
     let frames = decode(latents, machine: machine)
     for (index, frame) in frames.enumerated() {
       try machine.tick()
@@ -143,6 +163,37 @@ extension Builtins {
     }
     machine.sink.saved(gifPath)
     return .number(Double(frameCount))
+  }
+
+  /// Returns whether every value of a latent vector is finite.
+  static func isFinite(_ latent: [Float]) -> Bool {
+    latent.allSatisfy { $0.isFinite }
+  }
+
+  /// Warns when faces of a sheet have NaN or infinite coordinates, which decode to blank
+  /// cells. `list` names the argument the faces came from.
+  static func warnAboutBlankCells(
+    _ latents: [[Float]], list: String, path: String, machine: Machine
+  ) {
+    let blank = latents.indices.filter { !isFinite(latents[$0]) }
+    guard !blank.isEmpty else { return }
+    let elements = listed(blank.map(String.init))
+    let subject =
+      blank.count == 1
+      ? "the face for element \(elements) of '\(list)' has"
+      : "the faces for elements \(elements) of '\(list)' have"
+    let result = blank.count == 1 ? "its cell is" : "their cells are"
+    machine.sink.warning(
+      "in '\(ShownPath.display(path))', \(subject) NaN or infinite coordinates, so \(result) "
+        + "blank")
+  }
+
+  /// Joins up to 10 items as "a, b and c", ending with "and N more" beyond that.
+  static func listed(_ items: [String]) -> String {
+    let displayed =
+      items.count > 10 ? Array(items.prefix(9)) + ["\(items.count - 9) more"] : items
+    guard displayed.count > 1 else { return displayed.first ?? "" }
+    return displayed.dropLast().joined(separator: ", ") + " and " + displayed.last!
   }
 
   /// Resolves a `.png` path argument through the output policy.

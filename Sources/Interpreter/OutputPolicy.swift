@@ -1,3 +1,4 @@
+import FaceRuntime
 import Foundation
 
 /// Turns the paths that scripts pass to `save`, `sweep`, `morph` and `grid`, or to `fit` and
@@ -83,9 +84,13 @@ struct OutputPolicy {
 
   private func createFolder(_ path: String) throws {
     do {
-      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch {
-      throw ScriptError("cannot create the folder '\(path)': \(error.localizedDescription)")
+      try Folders.create(path)
+    } catch let error as FolderError {
+      let hint =
+        error.isBlockedByFile
+        ? "write to another path or move that file away" : "write to another path"
+      let reason = error.reason(showing: ShownPath.display)
+      throw ScriptError("cannot create the folder '\(ShownPath.display(path))': \(reason); \(hint)")
     }
   }
 

@@ -30,9 +30,10 @@ extension Builtins {
         face.cacheLatent()
         let found = machine.trainingFaces.nearest(to: face.latent, count: count)
         return .list(
-          found.map { neighbour in
-            .list([
-              .face(machine.face(latent: machine.model.trainingLatent(at: neighbour.index))),
+          try found.map { neighbour in
+            let latent = machine.model.trainingLatent(at: neighbour.index)
+            return .list([
+              .face(try machine.face(latent: latent, from: "training(\(neighbour.index))")),
               .number(Double(neighbour.index)), .number(neighbour.distance),
             ])
           })
@@ -79,10 +80,20 @@ extension Builtins {
       return .face(face)
     }
     let (width, height) = (machine.model.imageWidth, machine.model.imageHeight)
-    if photo.width < width || photo.height < height {
+    let size = "\(photo.width)×\(photo.height)"
+    var shortfall: String?
+    if photo.width < width && photo.height < height {
+      shortfall = "only \(size) pixels, smaller than the model's \(width)×\(height)"
+    } else if photo.width < width {
+      shortfall =
+        "only \(photo.width) pixels wide (\(size)), less than the model's width of \(width)"
+    } else if photo.height < height {
+      shortfall =
+        "only \(photo.height) pixels high (\(size)), less than the model's height of \(height)"
+    }
+    if let shortfall {
       machine.sink.warning(
-        "'\(shown)' is only \(photo.width)×\(photo.height) pixels, smaller than the model's "
-          + "\(width)×\(height); it is enlarged, so the fit matches a blurred picture")
+        "'\(shown)' is \(shortfall); it is enlarged, so the fit matches a blurred picture")
     }
 
     let start = DispatchTime.now().uptimeNanoseconds
@@ -118,7 +129,7 @@ extension Builtins {
       TaskProgress(
         task: task, done: options.steps, total: options.steps,
         detail: String(format: "%.2f dB PSNR in %.1f s", result.psnr, seconds), finished: true))
-    return .face(machine.face(latent: result.latent))
+    return .face(try machine.face(latent: result.latent, from: arguments.signature))
   }
 
   /// Returns the face recorded in a PNG that facesh saved with this model, or nil when the
@@ -167,7 +178,7 @@ extension Builtins {
             + "edited after saving, so fitting its pixels instead", shown, agreement))
       return nil
     }
-    return machine.face(latent: latent)
+    return try machine.face(latent: latent, from: "the latent vector in '\(shown)'")
   }
 
   /// Reads an image with its PNG text chunks, turning file errors into script errors.

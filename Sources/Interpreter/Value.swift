@@ -74,14 +74,22 @@ public struct Direction: Sendable {
   public let offset: [Float]
   let basis: FaceBasis
 
-  init(offset: [Float], basis: FaceBasis) {
+  /// Makes a direction, or returns nil when a value of `offset` is NaN or infinite.
+  init?(offset: [Float], basis: FaceBasis) {
+    for value in offset where !value.isFinite { return nil }
     self.offset = offset
     self.basis = basis
   }
 
-  /// Returns the direction scaled by `factor`.
-  func scaled(by factor: Float) -> Direction {
-    Direction(offset: offset.map { $0 * factor }, basis: basis)
+  /// Returns the direction scaled by `factor`, computed in double precision, or nil when a
+  /// value would be NaN or infinite in single precision.
+  func scaled(by factor: Double) -> Direction? {
+    Direction(offset: offset.map { Float(Double($0) * factor) }, basis: basis)
+  }
+
+  /// The largest size of a value of the offset.
+  var largestValue: Double {
+    offset.reduce(0) { max($0, abs(Double($1))) }
   }
 }
 

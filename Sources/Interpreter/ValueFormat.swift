@@ -1,3 +1,4 @@
+import Foundation
 import LatentLang
 
 /// The text forms of values, for `print`, `str`, messages and the REPL.
@@ -55,13 +56,43 @@ enum ValueFormat {
     return parts.joined(separator: ", ")
   }
 
-  /// Formats a σ amount with one decimal and a sign, using U+2212 for minus: `+1.8σ`, `−0.5σ`.
-  static func signedSigma(_ value: Double) -> String {
-    guard value.isFinite, abs(value) < 1e12 else { return NumberFormat.format(value) + "σ" }
-    let tenths = Int((abs(value) * 10).rounded())
-    if tenths == 0 { return "0.0σ" }
+  /// Formats a σ amount with one decimal and a sign, using U+2212 for minus: `+1.8σ`, `−0.5σ`,
+  /// and `−7.2e30σ` from a million up. `rule` rounds the size.
+  static func signedSigma(
+    _ value: Double, rounding rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero
+  ) -> String {
+    guard value.isFinite else { return NumberFormat.format(value) + "σ" }
+    if (abs(value) * 10).rounded(rule) == 0 { return "0.0σ" }
     let sign = value < 0 ? "\u{2212}" : "+"
-    return "\(sign)\(tenths / 10).\(tenths % 10)σ"
+    return sign + brief(abs(value), rounding: rule) + "σ"
+  }
+
+  /// Formats a size of 0 or more briefly. Sizes below a million get one decimal (`123.4`).
+  /// Larger sizes, and sizes that one decimal shows as 0, get two significant digits and an
+  /// exponent (`7.2e30`, `3.5e-39`). `rule` rounds the last digit shown.
+  static func brief(
+    _ size: Double, rounding rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero
+  ) -> String {
+    guard size.isFinite, size > 0 else { return NumberFormat.format(size) }
+    let tenths = (size * 10).rounded(rule)
+    let showsTenths = size >= 0.1 || (rule == .toNearestOrAwayFromZero && tenths >= 1)
+    if size < 1e6 && showsTenths && tenths < 1e7 {
+      let whole = Int(tenths)
+      return "\(whole / 10).\(whole % 10)"
+    }
+    var exponent = Int(log10(size).rounded(.down))
+    var digits = (size / pow(10, Double(exponent)) * 10).rounded(rule)
+    // log10 can be off by one near powers of ten, and rounding can carry to 100.
+    if digits < 10 {
+      exponent -= 1
+      digits = (size / pow(10, Double(exponent)) * 10).rounded(rule)
+    }
+    if digits >= 100 {
+      exponent += 1
+      digits = max(10, (size / pow(10, Double(exponent)) * 10).rounded(rule))
+    }
+    let whole = Int(digits)
+    return "\(whole / 10).\(whole % 10)e\(exponent)"
   }
 
   /// Formats a σ amount as sweep labels write it: `−2σ`, `+0.5σ`, `0σ`.

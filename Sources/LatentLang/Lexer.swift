@@ -10,13 +10,13 @@ package struct Lexer {
   private var position = 0
   private var tokens: [Token] = []
   private var diagnostics: [Diagnostic] = []
-  /// One entry per open `{`: a block brace, or the opening quote of a string whose
-  /// interpolation the brace started.
+  /// One entry per open `{`: a block brace, or the offsets of the opening quote of a string
+  /// and of the `{` that started an interpolation in it.
   private var braces: [Brace] = []
 
   private enum Brace {
     case block
-    case interpolation(quote: Int)
+    case interpolation(quote: Int, brace: Int)
   }
 
   /// Splits `file` into tokens ending with `.endOfInput`.
@@ -37,9 +37,7 @@ package struct Lexer {
       guard position < bytes.count else { break }
       lexToken()
     }
-    for case .interpolation(let quote) in braces.reversed() {
-      report("unterminated string", at: SourceRange(start: quote, end: quote + 1))
-    }
+    reportOpenInterpolation()
     let end = SourceRange(start: bytes.count, end: bytes.count)
     tokens.append(Token(kind: .endOfInput, range: end))
   }
@@ -62,6 +60,26 @@ package struct Lexer {
   private mutating func reportInvalid(_ message: String, from start: Int) {
     report(message, at: SourceRange(start: start, end: position))
     emit(.invalid, from: start)
+  }
+
+  /// Reports the outermost open interpolation, if any, at its `{`, and drops the braces from
+  /// there on. A string ends at its line, so a line break or the end of the input closes
+  /// every interpolation still open. Returns whether there was one.
+  @discardableResult
+  private mutating func reportOpenInterpolation() -> Bool {
+    guard
+      let outermost = braces.firstIndex(where: {
+        if case .interpolation = $0 { return true }
+        return false
+      }),
+      case .interpolation(_, let brace) = braces[outermost]
+    else { return false }
+    braces.removeSubrange(outermost...)
+    report(
+      "string has an unclosed '{' interpolation; close it with '}', or write '\\{' for a "
+        + "literal brace",
+      at: SourceRange(start: brace, end: brace + 1))
+    return true
   }
 
   private static func isIdentifierStart(_ byte: UInt8) -> Bool {
@@ -108,12 +126,8 @@ package struct Lexer {
     let byte = bytes[position]
     if byte == UInt8(ascii: "\n") {
       position += 1
-      if case .interpolation(let quote)? = braces.last {
-        // A line break inside `{...}` of a string means the string was never closed.
-        braces.removeLast()
-        report("unterminated string", at: SourceRange(start: quote, end: quote + 1))
-        emit(.invalid, from: start)
-      }
+      // A line break inside `{...}` of a string means the string was never closed.
+      if reportOpenInterpolation() { emit(.invalid, from: start) }
       emit(.newline, from: start)
     } else if Lexer.isDigit(byte) {
       lexNumber()
@@ -228,13 +242,13 @@ package struct Lexer {
         emit(continuing ? .interpolationEnd : .string, from: start, text: decode(text))
         return
       case UInt8(ascii: "{"):
+        braces.append(.interpolation(quote: quote, brace: position))
         position += 1
-        braces.append(.interpolation(quote: quote))
         emit(
           continuing ? .interpolationMiddle : .interpolationStart, from: start, text: decode(text))
         return
       case UInt8(ascii: "\n"):
-        report("unterminated string", at: SourceRange(start: quote, end: quote + 1))
+        reportUnterminated(quote: quote)
         emit(.invalid, from: start)
         return
       case UInt8(ascii: "\\"):
@@ -244,8 +258,16 @@ package struct Lexer {
         position += 1
       }
     }
-    report("unterminated string", at: SourceRange(start: quote, end: quote + 1))
+    reportUnterminated(quote: quote)
     emit(.invalid, from: start)
+  }
+
+  /// Reports a string that runs to the end of its line. Inside an open interpolation, its
+  /// quote is most likely the one meant to end the outer string, as in `print("a{")`, so
+  /// only the unclosed `{` is reported.
+  private mutating func reportUnterminated(quote: Int) {
+    if reportOpenInterpolation() { return }
+    report("unterminated string", at: SourceRange(start: quote, end: quote + 1))
   }
 
   private func decode(_ text: [UInt8]) -> String {
@@ -299,7 +321,7 @@ package struct Lexer {
       braces.append(.block)
       kind = .leftBrace
     case UInt8(ascii: "}"):
-      if case .interpolation(let quote)? = braces.last {
+      if case .interpolation(let quote, _)? = braces.last {
         braces.removeLast()
         lexStringBody(quote: quote, continuing: true)
         return

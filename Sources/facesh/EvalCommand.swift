@@ -22,7 +22,8 @@ enum EvalCommand {
     guard options.positionals.count == 2 else {
       throw UsageError(message: "eval needs a model file and a photo folder\n\n" + usage)
     }
-    let model = try FaceModel.load(path: options.positionals[0])
+    let model = try ModelLocator.load(
+      ModelLocator.Location(path: options.positionals[0], origin: .argument))
     let limit = options.string("--limit") == nil ? nil : try options.int("--limit", default: 0, range: 1...Int(Int32.max))
     let dataset = try TrainingDataset.load(
       folder: options.positionals[1], width: model.imageWidth, height: model.imageHeight,

@@ -65,10 +65,10 @@ struct HistoryFile {
     guard !unsaved.isEmpty else { return }
     let folder = (path as NSString).deletingLastPathComponent
     do {
-      try FileManager.default.createDirectory(
-        atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    } catch {
-      throw InputError(message: "cannot create the folder '\(folder)' for '\(path)'")
+      try Folders.create(folder, permissions: 0o700)
+    } catch let error as FolderError {
+      throw InputError(
+        message: "cannot create the folder '\(folder)' for '\(path)': \(error.reason())")
     }
     var merged = (try? HistoryFile.readEntries(path: path).get()) ?? entries
     merged.append(contentsOf: unsaved)

@@ -29,11 +29,12 @@ enum InfoCommand {
       throw UsageError(message: "info takes at most one model file\n\n" + usage)
     }
     let axisCount = try options.int("--axes", default: 12, range: 1...4096)
-    let path = try ModelLocator.locate(
-      explicit: named.first ?? explicit,
+    let origin: ModelLocator.Origin = options.positionals.isEmpty ? .option : .argument
+    let location = try ModelLocator.locate(
+      explicit: named.first ?? explicit, origin: origin,
       environment: ProcessInfo.processInfo.environment)
-    let model = try FaceModel.load(path: path)
-    Console.output(describe(model, path: path, axisCount: axisCount))
+    let model = try ModelLocator.load(location)
+    Console.output(describe(model, path: location.path, axisCount: axisCount))
     return .success
   }
 

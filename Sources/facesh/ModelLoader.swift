@@ -16,15 +16,15 @@ final class ModelLoader: @unchecked Sendable {
   private let condition = NSCondition()
   private var result: Result<Loaded, Error>?
 
-  /// Starts loading `path` on a new thread.
+  /// Starts loading the model at `location` on a new thread.
   init(
-    path: String, output: ShellOutput, options: Interpreter.Options, seed: UInt64,
-    background: Bool
+    location: ModelLocator.Location, output: ShellOutput, options: Interpreter.Options,
+    seed: UInt64, background: Bool
   ) {
     let work: @Sendable () -> Void = { [self] in
       if background { Interrupt.blockInThisThread() }
       let outcome = Result {
-        try ModelLoader.load(path: path, output: output, options: options, seed: seed)
+        try ModelLoader.load(location, output: output, options: options, seed: seed)
       }
       condition.lock()
       result = outcome
@@ -61,10 +61,11 @@ final class ModelLoader: @unchecked Sendable {
   }
 
   private static func load(
-    path: String, output: ShellOutput, options: Interpreter.Options, seed: UInt64
+    _ location: ModelLocator.Location, output: ShellOutput, options: Interpreter.Options,
+    seed: UInt64
   ) throws -> Loaded {
     let start = DispatchTime.now()
-    let model = try FaceModel.load(path: path)
+    let model = try ModelLocator.load(location)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     output.model = model
     let interpreter = Interpreter(model: model, sink: output.sink, options: options)

@@ -1,3 +1,4 @@
+import FaceRuntime
 import Foundation
 
 /// Finds the model file to use when the command line names none.
@@ -17,21 +18,78 @@ enum ModelLocator {
     }
   }
 
+  /// The source of a model path, which decides what a load error advises.
+  enum Origin {
+    /// The `--model` or `-m` option.
+    case option
+    /// A model path that a subcommand takes as an argument, as in `facesh eval MODEL PHOTOS`.
+    case argument
+    /// The `FACESH_MODEL` environment variable.
+    case environment
+    /// The search for the default model.
+    case defaultModel
+
+    /// The advice that follows a load error.
+    var hint: String {
+      let format = "(see docs/MODEL_FORMAT.md)"
+      switch self {
+      case .option:
+        return "give a model file written by 'facesh train', or run without -m to use the "
+          + "default model \(format)"
+      case .argument:
+        return "give a model file written by 'facesh train' \(format)"
+      case .environment:
+        return "the path comes from the FACESH_MODEL environment variable, so set it to a model "
+          + "file written by 'facesh train', or unset it to use the default model \(format)"
+      case .defaultModel:
+        return "this is the default model, so reinstall facesh or give a model file written "
+          + "by 'facesh train' with -m \(format)"
+      }
+    }
+  }
+
+  /// A model path with its source.
+  struct Location {
+    let path: String
+    let origin: Origin
+  }
+
+  /// A model file that could not be loaded, with advice that fits where its path came from.
+  struct LoadError: Error, CustomStringConvertible {
+    let underlying: Error
+    let origin: Origin
+
+    var description: String { "\(underlying); \(origin.hint)" }
+  }
+
   /// Returns the model path: `explicit` when given, else `FACESH_MODEL`, else the first
   /// existing file among `candidates(executable:currentDirectory:)`.
   ///
   /// - Throws: `NotFound` listing the candidates when none exists.
-  static func locate(explicit: String?, environment: [String: String]) throws -> String {
-    if let explicit { return explicit }
+  static func locate(
+    explicit: String?, origin: Origin = .option, environment: [String: String]
+  ) throws -> Location {
+    if let explicit { return Location(path: explicit, origin: origin) }
     if let fromEnvironment = environment["FACESH_MODEL"], !fromEnvironment.isEmpty {
-      return fromEnvironment
+      return Location(path: fromEnvironment, origin: .environment)
     }
     let places = candidates(
       executable: executablePath(), currentDirectory: FileManager.default.currentDirectoryPath)
     for place in places where isRegularFile(place) {
-      return place
+      return Location(path: place, origin: .defaultModel)
     }
     throw NotFound(searched: places)
+  }
+
+  /// Loads the model at `location`.
+  ///
+  /// - Throws: `LoadError` with advice for the path's source when the file cannot be used.
+  static func load(_ location: Location) throws -> FaceModel {
+    do {
+      return try FaceModel.load(path: location.path)
+    } catch {
+      throw LoadError(underlying: error, origin: location.origin)
+    }
   }
 
   /// Lists the places where the default model may be, in search order:

@@ -23,14 +23,14 @@ final class REPL {
   var quitRequested = false
 
   /// Starts loading the model in the background, so the prompt does not wait for it.
-  init(options: ShellOptions, modelPath: String, outputFolder: String) {
+  init(options: ShellOptions, model: ModelLocator.Location, outputFolder: String) {
     self.options = options
-    self.modelPath = modelPath
+    self.modelPath = model.path
     output = ShellOutput(
       preview: ShellOutput.initialPreview(requested: options.preview),
       reportSavedFiles: !options.quiet, savedLineLimit: 5)
     loader = ModelLoader(
-      path: modelPath, output: output,
+      location: model, output: output,
       options: Interpreter.Options(outputFolder: outputFolder), seed: options.seed,
       background: true)
   }

@@ -12,20 +12,20 @@ struct InputError: Error, CustomStringConvertible {
 /// Runs one script non-interactively: a file, `-e` source, or standard input.
 enum ScriptRunner {
   /// Reads the script, loads the model, runs the script and returns the exit status.
-  static func run(_ options: ShellOptions, modelPath: String) throws -> ExitCode {
+  static func run(_ options: ShellOptions, model: ModelLocator.Location) throws -> ExitCode {
     let (source, chunkName) = try readSource(options)
     let outputFolder = try prepareOutputFolder(options.outputFolder)
     let output = ShellOutput(
       preview: ShellOutput.initialPreview(requested: options.preview),
       reportSavedFiles: options.verbose)
     let loader = ModelLoader(
-      path: modelPath, output: output,
+      location: model, output: output,
       options: Interpreter.Options(outputFolder: outputFolder), seed: options.seed,
       background: false)
     let loaded = try loader.wait().get()
     if options.verbose {
       Console.error(
-        "model \(modelPath) loaded in \(Int((loaded.seconds * 1000).rounded())) ms; "
+        "model \(model.path) loaded in \(Int((loaded.seconds * 1000).rounded())) ms; "
           + "writing into \(outputFolder)")
     }
     let watcher = CancelWatcher(interpreter: loaded.interpreter)
@@ -77,7 +77,9 @@ enum ScriptRunner {
     }
     let name = path == "-" ? "<stdin>" : path
     guard let text = String(data: data, encoding: .utf8) else {
-      throw InputError(message: "the script '\(name)' is not UTF-8 text")
+      throw InputError(
+        message: "the script '\(name)' is not UTF-8 text; check that it is a facesh script, and "
+          + "save it with UTF-8 encoding")
     }
     return (text, name)
   }
@@ -96,10 +98,13 @@ enum ScriptRunner {
       return absolute
     }
     do {
-      try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
-    } catch {
+      try Folders.create(folder)
+    } catch let error as FolderError {
+      let hint =
+        error.isBlockedByFile
+        ? "move that file away or give -o another folder" : "give -o another folder"
       throw InputError(
-        message: "cannot create the output folder '\(folder)': \(error.localizedDescription)")
+        message: "cannot create the output folder '\(folder)': \(error.reason()); \(hint)")
     }
     return absolute
   }

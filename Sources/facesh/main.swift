@@ -26,12 +26,12 @@ func runShell(_ arguments: [String]) throws -> ExitCode {
     Console.output("facesh \(ShellOptions.version)\n")
     return .success
   }
-  let modelPath = try ModelLocator.locate(
+  let model = try ModelLocator.locate(
     explicit: options.modelPath, environment: ProcessInfo.processInfo.environment)
   let interactive = options.scriptPath == nil && options.source == nil && Console.inputIsTerminal
-  guard interactive else { return try ScriptRunner.run(options, modelPath: modelPath) }
+  guard interactive else { return try ScriptRunner.run(options, model: model) }
   let outputFolder = try ScriptRunner.prepareOutputFolder(options.outputFolder)
-  return REPL(options: options, modelPath: modelPath, outputFolder: outputFolder).run()
+  return REPL(options: options, model: model, outputFolder: outputFolder).run()
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -91,6 +91,19 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(result.error.contains("face.png"), "verbose names each file: \(result.error)")
   }
 
+  func testOutputFolderThroughFileIsNamed() throws {
+    let folder = try TemporaryFolder()
+    try "x".write(toFile: folder.path + "/afile", atomically: true, encoding: .utf8)
+    let result = try Facesh.run(
+      ["--model", model, "-o", "afile/sub", "-e", "save(random(1), \"a.png\")"],
+      directory: folder.path)
+    XCTAssertEqual(result.status, 66)
+    XCTAssertEqual(
+      result.error,
+      "facesh: cannot create the output folder 'afile/sub': 'afile' is a file, not a folder; "
+        + "move that file away or give -o another folder\n")
+  }
+
   func testInterruptStopsScriptWith130() throws {
     let output = try TemporaryFolder()
     let process = Process()
@@ -129,6 +142,55 @@ final class CommandLineTests: XCTestCase {
     let result = try Facesh.run(["--model", path, "-e", "print(1)"])
     XCTAssertEqual(result.status, 66)
     XCTAssertTrue(result.error.contains(path), result.error)
+  }
+
+  func testModelErrorsSayWhatToDo() throws {
+    let folder = try TemporaryFolder()
+    let empty = folder.path + "/zero.safetensors"
+    try "".write(toFile: empty, atomically: true, encoding: .utf8)
+    let format = "(see docs/MODEL_FORMAT.md)"
+    let fromOption = try Facesh.run(["-m", empty, "-e", "print(1)"])
+    XCTAssertEqual(fromOption.status, 66)
+    XCTAssertEqual(
+      fromOption.error,
+      "facesh: \(empty): the file is empty (0 bytes); give a model file written by 'facesh "
+        + "train', or run without -m to use the default model \(format)\n")
+    let fromEnvironment = try Facesh.run(
+      ["-e", "print(1)"], environment: ["FACESH_MODEL": folder.path + "/missing"])
+    XCTAssertEqual(fromEnvironment.status, 66)
+    XCTAssertEqual(
+      fromEnvironment.error,
+      "facesh: \(folder.path)/missing: file not found; the path comes from the FACESH_MODEL "
+        + "environment variable, so set it to a model file written by 'facesh train', or unset "
+        + "it to use the default model \(format)\n")
+    let evalModel = try Facesh.run(["eval", folder.path + "/missing", folder.path])
+    XCTAssertEqual(evalModel.status, 66)
+    XCTAssertEqual(
+      evalModel.error,
+      "facesh: \(folder.path)/missing: file not found; give a model file written by 'facesh "
+        + "train' \(format)\n")
+  }
+
+  func testEvalWithoutPhotosSaysWhatToGive() throws {
+    let folder = try TemporaryFolder()
+    let result = try Facesh.run(["eval", model, folder.path])
+    XCTAssertEqual(result.status, 66)
+    XCTAssertEqual(
+      result.error,
+      "facesh: no PNG or JPEG photos found under '\(folder.path)'; give a folder that contains "
+        + ".png, .jpg or .jpeg files\n")
+  }
+
+  func testNonUTF8ScriptGetsHint() throws {
+    let folder = try TemporaryFolder()
+    let path = folder.path + "/binary.face"
+    FileManager.default.createFile(atPath: path, contents: Data([0xFF, 0xFE, 0x00]))
+    let result = try run([path])
+    XCTAssertEqual(result.status, 66)
+    XCTAssertEqual(
+      result.error,
+      "facesh: the script '\(path)' is not UTF-8 text; check that it is a facesh script, and "
+        + "save it with UTF-8 encoding\n")
   }
 
   func testSeedFunctionReturnsOption() throws {

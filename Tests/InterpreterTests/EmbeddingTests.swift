@@ -84,6 +84,19 @@ final class EmbeddingTests: XCTestCase {
     }
   }
 
+  func testMakeFaceRejectsNonFiniteLatents() {
+    let (interpreter, _) = makeInterpreter()
+    var latent = testModel.pca.mean
+    latent[2] = .nan
+    XCTAssertThrowsError(try interpreter.makeFace(latent: latent)) { error in
+      XCTAssertEqual((error as? InterpreterError)?.kind, .runtime)
+      XCTAssertEqual(
+        (error as? InterpreterError)?.message,
+        "makeFace(latent:) would make a face with NaN or infinite coordinates: its latent value "
+          + "2 is nan")
+    }
+  }
+
   func testHostFacesFromAnotherModelAreRejected() throws {
     let (interpreter, recorder) = makeInterpreter()
     let other = Interpreter(model: degenerateModel)

@@ -226,4 +226,123 @@ final class FaceTests: XCTestCase {
       failure("training(20)")?.message,
       "training face index 20 is out of range; this model has training faces 0 to 19")
   }
+
+  func testTrainingIndexMustBeWhole() {
+    XCTAssertEqual(
+      failure("training(0.5)")?.message,
+      "a training face index must be a whole number, got 0.5; this model has training faces "
+        + "0 to 19")
+    XCTAssertEqual(
+      failure("training(number(\"nan\"))")?.message,
+      "a training face index must be a whole number, got nan; this model has training faces "
+        + "0 to 19")
+  }
+
+  func testHugeSigmaValuesAreRejected() throws {
+    let prefix =
+      "pc[1] = 1e+300σ is too large: the face's latent vector would not be finite in single "
+      + "precision; for this face pc[1] must be between \u{2212}"
+    // The inline path for a literal axis on a global and on a local, then the checked paths
+    // for +=, a computed axis, 'with' and the current face.
+    let sources = [
+      "let f = random(1)\nf.pc[1] = 1e300σ",
+      "fn g() {\n  let f = random(1)\n  f.pc[1] = 1e300σ\n}\ng()",
+      "let f = random(1)\nf.pc[1] += 1e300σ",
+      "let f = random(1)\nlet i = 1\nf.pc[i] = 1e300σ",
+      "let f = random(1) with { pc[1] = 1e300σ }",
+      "let f = random(1)\npc[1] = 1e300σ",
+    ]
+    for source in sources {
+      let message = failure(source)?.message ?? ""
+      XCTAssertTrue(message.hasPrefix(prefix), "\(source): \(message)")
+    }
+    // The range in the message works, and the face keeps its value after a rejected edit.
+    let (interpreter, recorder) = makeInterpreter()
+    try interpreter.evaluate("let f = random(1)\nf.pc[1] = 2σ")
+    var upper = ""
+    do {
+      try interpreter.evaluate("f.pc[1] = 1e300σ")
+    } catch let error as InterpreterError {
+      upper = String(error.message.split(separator: " ").last ?? "")
+    }
+    XCTAssertTrue(upper.hasPrefix("+"), upper)
+    XCTAssertTrue(upper.hasSuffix("σ"), upper)
+    try interpreter.evaluate("print(f.pc[1])\nf.pc[1] = \(upper)\nprint(latent(f)[0] * 0 == 0)")
+    XCTAssertEqual(recorder.lines, ["2σ", "true"])
+  }
+
+  func testSweepRejectsHugeSigmaValues() {
+    let folder = makeTemporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let options = Interpreter.Options(outputFolder: folder)
+    let source = "sweep(random(1), 1, [1σ, 1e300σ], \"s.png\")"
+    let message = failure(source, options: options)?.message ?? ""
+    XCTAssertTrue(
+      message.hasPrefix(
+        "element 1 of 'values' in sweep(face, axis, values, path): pc[1] = 1e+300σ is too "
+          + "large"), message)
+  }
+
+  func testArithmeticNeverMakesNonFiniteFaces() {
+    let cases: [(String, String)] = [
+      (
+        "let f = random(1) + number(\"nan\") * (random(2) - random(1))",
+        "cannot multiply a direction by nan; the factor must be a finite number"
+      ),
+      (
+        "let d = (random(2) - random(1)) / number(\"-inf\")",
+        "cannot divide a direction by -inf; the divisor must be a finite number"
+      ),
+      (
+        "let d = (random(2) - random(1)) * 1e300",
+        "multiplying a direction by 1e+300 would make a direction with NaN or infinite "
+          + "coordinates: its latent value "
+      ),
+      (
+        "let d = (random(2) - random(1)) / 1e-300",
+        "dividing a direction by 1e-300 would make a direction with NaN or infinite "
+          + "coordinates: its latent value "
+      ),
+      (
+        "let d = (random(2) - random(1)) * 5e37\nlet f = mean() + d + d",
+        "adding a direction to a face would make a face with NaN or infinite coordinates: "
+      ),
+      (
+        "let d = (random(2) - random(1)) * 5e37\nlet e = d + d",
+        "adding two directions would make a direction with NaN or infinite coordinates: "
+      ),
+      (
+        "let f = lerp(random(1), random(2), 1e300)",
+        "lerp(a, b, t) with t = 1e+300 would make a face with NaN or infinite coordinates: "
+      ),
+      (
+        "let f = slerp(random(1), random(2), -1e300)",
+        "slerp(a, b, t) with t = -1e+300 would make a face with NaN or infinite coordinates: "
+      ),
+      (
+        "let d = lerp(random(1) - mean(), random(2) - mean(), 1e300)",
+        "lerp(a, b, t) with t = 1e+300 would make a direction with NaN or infinite coordinates: "
+      ),
+      (
+        "let f = random(1, 1e300)",
+        "random(1, 1e+300) would make a face with NaN or infinite coordinates: "
+      ),
+    ]
+    for (source, prefix) in cases {
+      let error = failure(source)
+      XCTAssertEqual(error?.kind, .runtime, source)
+      let message = error?.message ?? ""
+      XCTAssertTrue(message.hasPrefix(prefix), "\(source): \(message)")
+    }
+    let message = failure("let d = (random(2) - random(1)) * 1e300")?.message ?? ""
+    XCTAssertTrue(message.contains("; for this direction the factor must be at most "), message)
+  }
+
+  func testHugeCoordinatesPrintBriefly() throws {
+    let (interpreter, _) = makeInterpreter()
+    let value = try interpreter.evaluate(
+      "let f = mean()\nf.pc[2] = -7.212509206034879e30σ\nf.pc[1] = 1234567σ\nf")
+    XCTAssertEqual(
+      interpreter.describe(value), "face(pc2 \u{2212}7.2e30σ, pc1 +1.2e6σ)")
+  }
 }

@@ -98,6 +98,29 @@ final class OutputTests: XCTestCase {
     XCTAssertEqual(String(decoding: gif.prefix(6), as: UTF8.self), "GIF89a")
   }
 
+  func testMorphWarnsAboutBlankFrames() throws {
+    // Two faces far out at right angles: the arc between them bulges past the largest Float
+    // on latent value 0, so the middle frame has infinite coordinates.
+    let (interpreter, recorder) = makeInterpreter(options: .init(outputFolder: folder))
+    let size: Float = 2.45e38
+    var a = testModel.pca.mean
+    var b = a
+    a[0] += size
+    a[1] += size
+    b[0] += size
+    b[1] -= size
+    let faces = [try interpreter.makeFace(latent: a), try interpreter.makeFace(latent: b)]
+    interpreter.register("far", arity: 0...0) { _ in .list(faces.map { .face($0) }) }
+    try interpreter.evaluate("morph(far(), 2, \"m\")\ngrid(far(), 2, \"g.png\")")
+    XCTAssertEqual(
+      recorder.warnings,
+      [
+        "the morph frame 'm-1.png' has NaN or infinite coordinates, so it is blank; the "
+          + "keyframes are too far from the mean face to blend"
+      ])
+    XCTAssertEqual(recorder.saved.count, 5)
+  }
+
   func testGridWritesSheet() throws {
     let recorder = try run(
       "grid([random(1), random(2), mean()], 2, \"grid.png\", [\"a\", \"b\", \"mean\"])")
@@ -141,6 +164,18 @@ final class OutputTests: XCTestCase {
     let error = failure("save(mean(), \"taken.png\")", options: .init(outputFolder: folder))
     XCTAssertEqual(error?.kind, .runtime)
     XCTAssertEqual(error?.message, "cannot write '\(folder)/taken.png': Is a directory")
+  }
+
+  func testSubfolderThroughFileIsNamed() throws {
+    try "x".write(toFile: folder + "/afile", atomically: true, encoding: .utf8)
+    let (interpreter, _) = makeInterpreter(options: .init(outputFolder: folder))
+    let source = "save(random(1), \"afile/b/a.png\")"
+    XCTAssertThrowsError(try interpreter.evaluate(source)) { error in
+      XCTAssertEqual(
+        (error as? InterpreterError)?.message,
+        "cannot create the folder '\(folder)/afile/b': '\(folder)/afile' is a file, not a "
+          + "folder; write to another path or move that file away")
+    }
   }
 
   func testSubfoldersInsideTheOutputFolderAreCreated() throws {

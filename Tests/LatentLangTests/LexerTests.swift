@@ -87,12 +87,30 @@ final class LexerTests: XCTestCase {
 
   func testUnterminatedInterpolationAtEndOfLine() {
     let result = Lexer.tokenize(SourceFile(name: "t", text: "\"a{b\nc"))
-    XCTAssertEqual(result.diagnostics.map(\.message), ["unterminated string"])
+    XCTAssertEqual(
+      result.diagnostics.map(\.message),
+      ["string has an unclosed '{' interpolation; close it with '}', or write '\\{' for a "
+        + "literal brace"])
     XCTAssertEqual(
       result.tokens.map(\.kind),
       [
         .interpolationStart, .identifier, .invalid, .newline, .identifier, .endOfInput,
       ])
+  }
+
+  func testUnclosedInterpolationIsOneError() {
+    let message =
+      "string has an unclosed '{' interpolation; close it with '}', or write '\\{' for a "
+      + "literal brace"
+    // The quote meant to end the string starts a new string inside the interpolation.
+    for text in ["print(\"a{\")", "print(\"a{\")\nprint(1)", "\"a{b", "\"x{ \"y{z}w"] {
+      let result = Lexer.tokenize(SourceFile(name: "t", text: text))
+      XCTAssertEqual(result.diagnostics.map(\.message), [message], text)
+      XCTAssertEqual(result.diagnostics.first?.column, text.hasPrefix("p") ? 9 : 3, text)
+    }
+    let escaped = Lexer.tokenize(SourceFile(name: "t", text: "\"a\\{\""))
+    XCTAssertEqual(escaped.diagnostics.count, 0)
+    XCTAssertEqual(escaped.tokens.first?.text, "a{")
   }
 
   func testControlCharacterMessage() {

@@ -164,6 +164,16 @@ final class ParserErrorTests: XCTestCase {
         """
       ),
       (
+        "print(\"a{\")",
+        """
+        test.face:1:9: error: string has an unclosed '{' interpolation; close it with '}', or \
+        write '\\{' for a literal brace
+        print("a{")
+                ^
+
+        """
+      ),
+      (
         "x = σ",
         """
         test.face:1:5: error: 'σ' must follow a number directly, as in 2σ
