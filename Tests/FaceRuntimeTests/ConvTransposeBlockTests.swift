@@ -6,10 +6,17 @@ import XCTest
 /// Compares the blocked transposed convolution (facesh_conv_transpose) with the path through
 /// a full column buffer, an OpenBLAS GEMM and a scatter, on shapes that exercise its
 /// divisions into channel groups, sample blocks, bands of output rows and column chunks.
+/// Winograd's method, which would take some of these layers, is off; WinogradTests covers it.
 final class ConvTransposeBlockTests: XCTestCase {
+  override func setUp() {
+    super.setUp()
+    transposedConvolutionMethod = .direct
+  }
+
   override func tearDown() {
     facesh_sgemm_force_generic(0)
     gemmBackend = .automatic
+    transposedConvolutionMethod = .automatic
     super.tearDown()
   }
 

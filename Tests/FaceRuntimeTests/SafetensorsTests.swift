@@ -26,7 +26,7 @@ final class SafetensorsTests: XCTestCase {
 
   func write(_ bytes: [UInt8], name: String = "file.safetensors") -> String {
     let path = folder + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
     return path
   }
 

@@ -188,8 +188,10 @@ final class TrainerTests: XCTestCase {
     try ImageIO.writePNG(images[0], to: folder + "/b/z.png")
     try ImageIO.writePNG(images[1], to: folder + "/a.png")
     try ImageIO.writePNG(images[2], to: folder + "/b/c.PNG")
-    FileManager.default.createFile(atPath: folder + "/broken.jpg", contents: Data([0xFF, 0xD8, 0xFF]))
-    FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data("x".utf8))
+    XCTAssertTrue(
+      FileManager.default.createFile(atPath: folder + "/broken.jpg", contents: Data([0xFF, 0xD8, 0xFF])))
+    XCTAssertTrue(
+      FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data("x".utf8)))
     let dataset = try TrainingDataset.load(folder: folder, width: 8, height: 8)
     XCTAssertEqual(dataset.paths.map { ($0 as NSString).lastPathComponent }, ["a.png", "c.PNG", "z.png"])
     XCTAssertEqual(dataset.skipped.count, 1)

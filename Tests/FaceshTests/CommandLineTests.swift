@@ -184,7 +184,7 @@ final class CommandLineTests: XCTestCase {
   func testNonUTF8ScriptGetsHint() throws {
     let folder = try TemporaryFolder()
     let path = folder.path + "/binary.face"
-    FileManager.default.createFile(atPath: path, contents: Data([0xFF, 0xFE, 0x00]))
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data([0xFF, 0xFE, 0x00])))
     let result = try run([path])
     XCTAssertEqual(result.status, 66)
     XCTAssertEqual(

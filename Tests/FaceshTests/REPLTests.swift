@@ -337,7 +337,7 @@ final class REPLTests: XCTestCase {
     var garbage = Data([0xFF, 0xFE, 0x00, 0x80, 0x0A])
     garbage.append(Data(repeating: 0x41, count: 2 << 20))
     garbage.append(Data("\n\\q broken escape \\\nprint(\"kept\")\n".utf8))
-    FileManager.default.createFile(atPath: historyPath, contents: garbage)
+    XCTAssertTrue(FileManager.default.createFile(atPath: historyPath, contents: garbage))
     let terminal = try start()
     terminal.expect(Self.prompt)
     terminal.type("1 + 1" + Self.enter)

@@ -155,7 +155,8 @@ final class ShellPartsTests: XCTestCase {
 
   func testPathCompletionInsideAString() throws {
     let folder = try TemporaryFolder()
-    FileManager.default.createFile(atPath: folder.path + "/portrait.jpg", contents: Data())
+    XCTAssertTrue(
+      FileManager.default.createFile(atPath: folder.path + "/portrait.jpg", contents: Data()))
     try FileManager.default.createDirectory(
       atPath: folder.path + "/photos", withIntermediateDirectories: true)
     XCTAssertEqual(
