@@ -46,7 +46,10 @@ public enum AtomicFile {
     fsync(fd)
     close(fd)
     if rename(temporary, path) != 0 {
-      let reason = String(cString: strerror(errno))
+      var reason = String(cString: strerror(errno))
+      if errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST {
+        reason = "a folder of that name is in the way; remove or rename it, or choose another path"
+      }
       unlink(temporary)
       throw FileWriteError(path: path, reason: reason)
     }

@@ -106,8 +106,11 @@ public struct TrainingDataset: Sendable {
       }
     }
     guard !kept.isEmpty else {
+      // The first failure names its file and reason (ImageIO's messages do both).
+      let first = skipped.first.map { "; the first: \($0.1)" } ?? ""
       throw TrainingDataError(
-        message: "none of the \(paths.count) files under '\(folder)' could be read as an image")
+        message: "none of the \(paths.count) files under '\(folder)' could be read as an "
+          + "image\(first)")
     }
     return TrainingDataset(
       width: width, height: height, paths: kept, skipped: skipped, samples: samples,

@@ -91,8 +91,8 @@ final class Compiler {
   let machine: Machine
   /// Top-level names from earlier chunks, with their global slots.
   let knownGlobals: [String: Int]
-  /// Slots of names that a failed chunk declared and never bound; declaring such a name
-  /// again reuses its slot, which functions of that chunk may still read.
+  /// Slots of names that a failed chunk declared and never bound. Declaring such a name
+  /// again reuses its slot, because functions of that chunk may still read it.
   let unboundGlobals: [String: Int]
   let builtins: [String: Builtin]
   var diagnostics: [Diagnostic] = []
@@ -252,6 +252,10 @@ final class Compiler {
   }
 
   func unknownNameMessage(_ name: String) -> String {
+    if unboundGlobals[name] != nil {
+      return "'\(name)' has no value: the 'let' or 'axis' that declared it failed earlier; "
+        + "run it again"
+    }
     var message = "unknown name '\(name)'"
     if let suggestion = Suggestions.closest(to: name, among: visibleNames()) {
       message += "; did you mean '\(suggestion)'?"

@@ -12,8 +12,8 @@ extension Builtins {
           truncation = try arguments.number(1, "truncation")
           guard truncation >= 0 && truncation.isFinite else {
             throw ScriptError(
-              "'truncation' in random(seed, truncation) must be 0 or more, got "
-                + NumberFormat.format(truncation))
+              "'truncation' in random(seed, truncation) must be a finite number, 0 or more, "
+                + "got \(NumberFormat.format(truncation)); 1 gives the training faces' spread")
           }
         }
         let latent = machine.basis.pca.randomLatent(

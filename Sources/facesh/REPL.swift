@@ -114,10 +114,13 @@ final class REPL {
     let before = (loaded.interpreter.currentFace?.latent, loaded.interpreter.currentFaceUpdates)
     do {
       let value = try loaded.interpreter.evaluate(source, chunkName: chunkName)
+      // The count of unnoted files belongs with the other "wrote" lines, before the value.
+      output.finishEntry()
       transcript.append(transcriptText)
       display(value, interpreter: loaded.interpreter)
       warnIfAtypical(value: value, currentBefore: before, interpreter: loaded.interpreter)
     } catch let error as InterpreterError {
+      output.finishEntry()
       if error.kind == .cancelled {
         Console.error("interrupted; variables keep the values they had when it stopped")
       } else {

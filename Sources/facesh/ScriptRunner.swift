@@ -77,11 +77,40 @@ enum ScriptRunner {
     }
     let name = path == "-" ? "<stdin>" : path
     guard let text = String(data: data, encoding: .utf8) else {
+      let (line, column) = firstInvalidUTF8(in: [UInt8](data))
       throw InputError(
-        message: "the script '\(name)' is not UTF-8 text; check that it is a facesh script, and "
-          + "save it with UTF-8 encoding")
+        message: "the script '\(name)' is not UTF-8 text (line \(line), byte \(column) is not "
+          + "valid UTF-8); check that it is a facesh script, and save it with UTF-8 encoding")
     }
     return (text, name)
+  }
+
+  /// Returns the 1-based line and byte column of the first byte that is not valid UTF-8.
+  static func firstInvalidUTF8(in bytes: [UInt8]) -> (line: Int, column: Int) {
+    var line = 1
+    var lineStart = 0
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      let length: Int
+      switch byte {
+      case 0x00...0x7F: length = 1
+      case 0xC2...0xDF: length = 2
+      case 0xE0...0xEF: length = 3
+      case 0xF0...0xF4: length = 4
+      default: return (line, index - lineStart + 1)
+      }
+      guard index + length <= bytes.count,
+        String(decoding: bytes[index..<(index + length)], as: UTF8.self).unicodeScalars
+          .allSatisfy({ $0 != "\u{FFFD}" }) || bytes[index..<(index + length)] == [0xEF, 0xBF, 0xBD]
+      else { return (line, index - lineStart + 1) }
+      if byte == 0x0A {
+        line += 1
+        lineStart = index + 1
+      }
+      index += length
+    }
+    return (line, index - lineStart + 1)
   }
 
   /// Returns the absolute output folder and creates it when missing. Without a folder,

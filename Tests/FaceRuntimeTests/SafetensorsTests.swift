@@ -159,6 +159,16 @@ final class SafetensorsTests: XCTestCase {
     XCTAssertEqual(leftovers, ["round.safetensors"], "the atomic write must leave no temporary file")
   }
 
+  func testAtomicWriteOntoFolderSaysSo() throws {
+    try FileManager.default.createDirectory(
+      atPath: folder + "/taken.png", withIntermediateDirectories: true)
+    XCTAssertThrowsError(try AtomicFile.write([1, 2, 3], to: folder + "/taken.png")) { error in
+      XCTAssertTrue("\(error)".contains("a folder of that name is in the way"), "\(error)")
+    }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder)
+    XCTAssertFalse(leftovers.contains { $0.contains(".tmp-") }, "\(leftovers)")
+  }
+
   func testAtomicWriteIntoMissingFolderFailsCleanly() {
     XCTAssertThrowsError(try AtomicFile.write([1, 2, 3], to: folder + "/missing/x.bin")) { error in
       XCTAssertTrue("\(error)".contains("does not exist"), "\(error)")

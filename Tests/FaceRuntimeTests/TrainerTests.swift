@@ -198,6 +198,16 @@ final class TrainerTests: XCTestCase {
     XCTAssertTrue(dataset.skipped[0].path.hasSuffix("broken.jpg"))
   }
 
+  func testFolderOfUnreadableFilesNamesOne() throws {
+    XCTAssertTrue(
+      FileManager.default.createFile(atPath: folder + "/fake.png", contents: Data("text".utf8)))
+    XCTAssertThrowsError(try TrainingDataset.load(folder: folder, width: 8, height: 8)) { error in
+      let message = "\(error)"
+      XCTAssertTrue(message.contains("none of the 1 files"), message)
+      XCTAssertTrue(message.contains("fake.png"), message)
+    }
+  }
+
   func testLossCurveDrawsTitleAndLine() {
     let image = TrainingReport.lossCurve([0.05, 0.02, 0.01])
     XCTAssertEqual(image.width, 480)

@@ -189,8 +189,16 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(result.status, 66)
     XCTAssertEqual(
       result.error,
-      "facesh: the script '\(path)' is not UTF-8 text; check that it is a facesh script, and "
-        + "save it with UTF-8 encoding\n")
+      "facesh: the script '\(path)' is not UTF-8 text (line 1, byte 1 is not valid UTF-8); "
+        + "check that it is a facesh script, and save it with UTF-8 encoding\n")
+
+    // A Latin-1 "é" on the second line, after a valid UTF-8 "σ" on the first.
+    let latin = folder.path + "/latin.face"
+    XCTAssertTrue(
+      FileManager.default.createFile(
+        atPath: latin, contents: Data("print(\"σ\")\n".utf8) + Data([0x70, 0x28, 0x63, 0xE9, 0x29])))
+    let second = try run([latin])
+    XCTAssertTrue(second.error.contains("(line 2, byte 4 is not valid UTF-8)"), second.error)
   }
 
   func testSeedFunctionReturnsOption() throws {

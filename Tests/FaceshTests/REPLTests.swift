@@ -273,6 +273,19 @@ final class REPLTests: XCTestCase {
     terminal.type("save(random(1), \"single.png\")" + Self.enter)
     terminal.expect("wrote single.png")
     terminal.expect(Self.prompt)
+    // The last "wrote" line comes before the entry's value: morph writes 5 frames and a GIF
+    // and returns the frame count.
+    let morphStart = terminal.position
+    terminal.type("morph([random(1), random(2)], 4, \"m/m\") * 100" + Self.enter)
+    terminal.expect("500")
+    terminal.expect(Self.prompt)
+    let morphText = terminal.text(from: morphStart)
+    let gifLine = morphText.range(of: "wrote m/m.gif")
+    let valueLine = morphText.range(of: "500")
+    XCTAssertNotNil(gifLine, morphText)
+    if let gifLine, let valueLine {
+      XCTAssertLessThan(gifLine.lowerBound, valueLine.lowerBound, morphText)
+    }
     terminal.type(Self.endOfInput)
     XCTAssertEqual(terminal.waitForExit(), 0)
   }

@@ -150,6 +150,9 @@ final class EmbeddingTests: XCTestCase {
     XCTAssertFalse(interpreter.namesInScope().contains("x"))
     XCTAssertThrowsError(try interpreter.evaluate("x")) { error in
       XCTAssertEqual((error as? InterpreterError)?.kind, .syntax)
+      let message = (error as? InterpreterError)?.diagnostics.first?.message ?? ""
+      XCTAssertTrue(message.contains("'x' has no value"), message)
+      XCTAssertTrue(message.contains("failed earlier"), message)
     }
     XCTAssertEqual(try interpreter.evaluate("let x = 3\nx"), .number(3))
 

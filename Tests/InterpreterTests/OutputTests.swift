@@ -163,7 +163,10 @@ final class OutputTests: XCTestCase {
       atPath: folder + "/taken.png", withIntermediateDirectories: false)
     let error = failure("save(mean(), \"taken.png\")", options: .init(outputFolder: folder))
     XCTAssertEqual(error?.kind, .runtime)
-    XCTAssertEqual(error?.message, "cannot write '\(folder)/taken.png': Is a directory")
+    XCTAssertEqual(
+      error?.message,
+      "cannot write '\(folder)/taken.png': a folder of that name is in the way; remove or "
+        + "rename it, or choose another path")
   }
 
   func testSubfolderThroughFileIsNamed() throws {
