@@ -142,6 +142,43 @@ final class WinogradTests: XCTestCase {
     checkInputGradientAgainstDirect(generic: true)
   }
 
+  /// Small random shapes, down to 1×1 inputs and single channels, in both passes.
+  func testRandomSmallShapesMatchDirect() {
+    var random = PortableRandom(seed: 49)
+    var checked = 0
+    while checked < 60 {
+      func pick(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(random.next() % UInt64(range.count))
+      }
+      let configuration = Configuration(
+        inputChannels: pick(1...9), outputChannels: pick(1...14),
+        padding: (pick(0...3), pick(0...3)), input: (pick(1...7), pick(1...7)),
+        batch: pick(1...3), activation: nil)
+      let (height, width) = configuration.input
+      let (padY, padX) = configuration.padding
+      guard 2 * height + 2 - 2 * padY > 0, 2 * width + 2 - 2 * padX > 0 else { continue }
+      checked += 1
+      let layer = makeLayer(configuration, &random)
+      let input = makeInput(configuration, &random)
+      transposedConvolutionMethod = .direct
+      let expected = layer.forward(input, training: true)
+      let gradient = Activation(
+        shape: expected.shape, batch: expected.batch,
+        data: (0..<expected.data.count).map { _ in Float(random.nextGaussian()) })
+      let expectedInputGradient = layer.backward(
+        input: input, output: expected, outputGradient: gradient)
+      transposedConvolutionMethod = .winograd
+      let actual = layer.forward(input, training: true)
+      let actualInputGradient = layer.backward(
+        input: input, output: actual, outputGradient: gradient)
+      let shape = "\(configuration)"
+      XCTAssertEqual(actual.shape, expected.shape, shape)
+      XCTAssertLessThan(largestDifference(actual.data, expected.data), 1e-5, shape)
+      XCTAssertLessThan(
+        largestDifference(actualInputGradient.data, expectedInputGradient.data), 1e-5, shape)
+    }
+  }
+
   /// Runs the C plan for `threads` on one thread, task by task, into an output filled with
   /// `fill`.
   func runPlan(
