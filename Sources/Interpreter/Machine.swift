@@ -263,6 +263,9 @@ final class Machine {
 
   private var fitterStorage: FaceFitter?
   private var trainingFacesStorage: TrainingFaces?
+  /// Whether `save` has warned about a face outside the training faces' region; it warns
+  /// once per interpreter.
+  var warnedAboutAtypicalSave = false
 
   /// Returns the photo fitter, made on first use because it copies the decoder.
   func fitter() throws -> FaceFitter {

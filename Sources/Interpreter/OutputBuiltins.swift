@@ -22,6 +22,15 @@ extension Builtins {
           machine.sink.warning(
             "the face saved to '\(ShownPath.display(path))' has NaN or infinite coordinates, so "
               + "the picture is blank")
+        } else if !machine.warnedAboutAtypicalSave,
+          let message = AtypicalFace.message(
+            for: machine.trainingFaces.typicality(of: face.latent))
+        {
+          // Once per interpreter: a script that explores far out saves many such faces.
+          machine.warnedAboutAtypicalSave = true
+          machine.sink.warning(
+            "saving '\(ShownPath.display(path))': " + message
+              + " Later saves of faces outside the region are not reported.")
         }
         try writePNG(image, to: path, latent: face.latent, machine: machine)
         return .nil

@@ -14,7 +14,12 @@ final class ExampleTests: XCTestCase {
       ["--model", TestModels.standard, "-o", output.path] + arguments + [script],
       directory: repositoryRoot)
     XCTAssertEqual(run.status, 0, "\(name) failed:\n\(run.error)")
-    XCTAssertEqual(run.error, "", name)
+    // The test model's 32 training faces cover a narrower region than the default model's
+    // 22,707, so a save may warn that a face leaves it; nothing else may be printed.
+    let otherLines = run.error.split(separator: "\n").filter {
+      !$0.contains("leaves the region the training faces cover")
+    }
+    XCTAssertEqual(otherLines, [], name)
     return output
   }
 

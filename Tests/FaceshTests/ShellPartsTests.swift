@@ -1,4 +1,5 @@
 import FaceRuntime
+import Interpreter
 import XCTest
 
 @testable import facesh

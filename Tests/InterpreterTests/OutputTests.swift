@@ -38,6 +38,24 @@ final class OutputTests: XCTestCase {
     return recorder
   }
 
+  /// A face outside the training faces' region is saved with one warning that names the
+  /// file and the axis; later such saves stay quiet, and typical faces never warn.
+  func testSavingAnAtypicalFaceWarnsOnce() throws {
+    let typical = try run("save(mean(), \"mean.png\")\nsave(training(0), \"zero.png\")")
+    XCTAssertEqual(typical.warnings, [])
+
+    let recorder = try run(
+      "let f = mean()\nf.pc[2] = 40σ\nsave(f, \"far.png\")\nf.pc[3] = -50σ\n"
+        + "save(f, \"further.png\")")
+    XCTAssertEqual(recorder.saved.count, 2)
+    XCTAssertEqual(recorder.warnings.count, 1, "\(recorder.warnings)")
+    let warning = recorder.warnings.first ?? ""
+    XCTAssertTrue(warning.hasPrefix("saving '"), warning)
+    XCTAssertTrue(warning.contains("far.png': this face leaves the region"), warning)
+    XCTAssertTrue(warning.contains("pc[2] is +40"), warning)
+    XCTAssertTrue(warning.contains("Later saves of faces outside the region"), warning)
+  }
+
   func testSaveWritesDecodedFaceWithMetadata() throws {
     let recorder = try run("let f = random(4)\nsave(f, \"face.png\")")
     let path = folder + "/face.png"

@@ -1,13 +1,14 @@
 import FaceRuntime
 import Foundation
 
-/// The warning for a face outside the region the training faces cover.
-enum AtypicalFace {
+/// The warning for a face outside the region the training faces cover, which the REPL prints
+/// after an entry and `save` prints once per interpreter.
+public enum AtypicalFace {
   /// How many out-of-range axes the warning names before it counts the rest.
-  static let namedAxes = 3
+  public static let namedAxes = 3
 
   /// Returns the warning text without "warning: ", or nil for a face inside the region.
-  static func message(for typicality: Typicality) -> String? {
+  public static func message(for typicality: Typicality) -> String? {
     guard typicality.isOutside else { return nil }
     guard typicality.distance.isFinite else {
       return "this face has NaN or infinite coordinates, so it decodes to a blank picture; "
