@@ -244,10 +244,10 @@ static void scatter(const facesh_conv_transpose_plan *plan, const float *columns
   }
 }
 
-static void apply_activation(const facesh_conv_transpose_plan *plan, float *values, long count) {
-  switch (plan->activation) {
+void facesh_apply_activation(int activation, float slope, float *values, long count) {
+  switch (activation) {
     case FACESH_ACTIVATION_RELU: facesh_relu(values, count); break;
-    case FACESH_ACTIVATION_LEAKY_RELU: facesh_leaky_relu(values, count, plan->slope); break;
+    case FACESH_ACTIVATION_LEAKY_RELU: facesh_leaky_relu(values, count, slope); break;
     case FACESH_ACTIVATION_SIGMOID: facesh_sigmoid(values, count); break;
     case FACESH_ACTIVATION_TANH: facesh_tanh(values, count); break;
     default: break;
@@ -335,9 +335,8 @@ void facesh_conv_transpose_run_task(const facesh_conv_transpose_plan *plan, long
   if (plan->activation != FACESH_ACTIVATION_NONE) {
     for (long k = k_start; k < k_end; k++) {
       for (long b = b_start; b < b_end; b++) {
-        apply_activation(
-            plan, plan->output + (k * plan->batch + b) * out_plane + oy_start * plan->out_width,
-            band_count);
+        float *row = plan->output + (k * plan->batch + b) * out_plane + oy_start * plan->out_width;
+        facesh_apply_activation(plan->activation, plan->slope, row, band_count);
       }
     }
   }

@@ -42,6 +42,11 @@ __attribute__((visibility("hidden"))) void sgemm_pack_b_columns(
     int kernel, int transpose_b, long n, const facesh_conv_columns *columns, long column,
     long column_panels, long depth, long kc, float *out);
 
+/* Applies activation `activation` (a FACESH_ACTIVATION_ value) to `count` floats in place;
+ * `slope` is the leaky ReLU's. */
+__attribute__((visibility("hidden"))) void facesh_apply_activation(int activation, float slope,
+                                                                   float *values, long count);
+
 static inline long panels(long count, long width) { return (count + width - 1) / width; }
 
 #endif

@@ -45,6 +45,49 @@ static void class_offsets(long parity, long pad, long *q, long *s) {
   *s = (sum - *q) / 2;
 }
 
+/* Writes Bᵀ·d·B, the transform of a 3×3 window d, to lane[e·element_stride] for the nine
+ * elements e: rows (d0 − d1, d1, d2 − d1), then the same within each row. */
+static inline void transform_window(const float d[3][3], float *lane, long element_stride) {
+  float e[3][3];
+  for (int j = 0; j < 3; j++) {
+    e[0][j] = d[0][j] - d[1][j];
+    e[1][j] = d[1][j];
+    e[2][j] = d[2][j] - d[1][j];
+  }
+  for (int a = 0; a < 3; a++) {
+    lane[(a * 3 + 0) * element_stride] = e[a][0] - e[a][1];
+    lane[(a * 3 + 1) * element_stride] = e[a][1];
+    lane[(a * 3 + 2) * element_stride] = e[a][2] - e[a][1];
+  }
+}
+
+/* Returns Aᵀ·M·A, the 2×2 tile of a tile's nine sums, element e at m[e·stride]. */
+static inline void transform_sums(const float *m, long stride, float out[2][2]) {
+  float r[2][3];
+  for (int j = 0; j < 3; j++) {
+    float top = m[j * stride], middle = m[(3 + j) * stride], bottom = m[(6 + j) * stride];
+    r[0][j] = top + middle;
+    r[1][j] = middle + bottom;
+  }
+  for (int i = 0; i < 2; i++) {
+    out[i][0] = r[i][0] + r[i][1];
+    out[i][1] = r[i][1] + r[i][2];
+  }
+}
+
+/* Splits `rows` rows of the packed weight into groups that start at panel boundaries, until
+ * `tasks` times the group count reaches `target` or groups would get too small. Returns the
+ * number of groups and sets *group_rows. */
+static long split_rows(long rows, long tasks, long target, long *group_rows) {
+  long row_panels = panels(rows, MR);
+  long groups = 1;
+  while (tasks * groups < target && panels(row_panels, groups * 2) >= MIN_GROUP_PANELS) {
+    groups *= 2;
+  }
+  *group_rows = panels(row_panels, groups) * MR;
+  return panels(rows, *group_rows);
+}
+
 size_t facesh_winograd_weight_count(long input_channels, long output_channels) {
   return (size_t)(CLASSES * ELEMENTS) *
          facesh_sgemm_packed_a_count(output_channels, input_channels);
@@ -107,14 +150,7 @@ long facesh_winograd_prepare(facesh_winograd_plan *plan) {
    * is divided, so the division may depend on the thread count. */
   long target = plan->threads > 1 ? TASKS_PER_THREAD * plan->threads : 1;
   plan->halves = plan->blocks < target ? 2 : 1;
-  long row_panels = panels(K, MR);
-  long groups = 1;
-  while (plan->blocks * plan->halves * groups < target &&
-         panels(row_panels, groups * 2) >= MIN_GROUP_PANELS) {
-    groups *= 2;
-  }
-  plan->group_rows = panels(row_panels, groups) * MR;
-  plan->groups = panels(K, plan->group_rows);
+  plan->groups = split_rows(K, plan->blocks * plan->halves, target, &plan->group_rows);
   return plan->blocks * plan->halves * plan->groups;
 }
 
@@ -128,9 +164,9 @@ typedef struct {
 } tile_place;
 
 /* Writes the transformed inputs of class (sy, sx) for tiles [0, count) and channels
- * [depth, depth + kc) into nine packed B blocks of `block_panels` panels each; lanes past
- * `count` are zero. The class's 3×3 input window of a tile starts at input row
- * ty·2 + sy − 1 and column tx·2 + sx − 1. */
+ * [depth, depth + kc) into nine packed B blocks of `block_panels` panels each, with zeros in
+ * lanes past `count`. A tile's 3×3 window starts at input row 2·ty + sy − 1 and column
+ * 2·tx + sx − 1. */
 static void transform_input(const facesh_winograd_plan *plan, const tile_place *tiles,
                             long count, long sy, long sx, long block_panels, long depth,
                             long kc, float *packed) {
@@ -168,31 +204,11 @@ static void transform_input(const facesh_winograd_plan *plan, const tile_place *
           }
         }
       }
-      float e[3][3];
-      for (int j = 0; j < 3; j++) {
-        e[0][j] = d[0][j] - d[1][j];
-        e[1][j] = d[1][j];
-        e[2][j] = d[2][j] - d[1][j];
-      }
-      float *lane = lane_base + (u / NR) * NR * kc + (u % NR);
-      for (int a = 0; a < 3; a++) {
-        lane[(a * 3 + 0) * element_stride] = e[a][0] - e[a][1];
-        lane[(a * 3 + 1) * element_stride] = e[a][1];
-        lane[(a * 3 + 2) * element_stride] = e[a][2] - e[a][1];
-      }
+      transform_window(d, lane_base + (u / NR) * NR * kc + (u % NR), element_stride);
     }
   }
 }
 
-static void apply_activation(const facesh_winograd_plan *plan, float *values, long count) {
-  switch (plan->activation) {
-    case FACESH_ACTIVATION_RELU: facesh_relu(values, count); break;
-    case FACESH_ACTIVATION_LEAKY_RELU: facesh_leaky_relu(values, count, plan->slope); break;
-    case FACESH_ACTIVATION_SIGMOID: facesh_sigmoid(values, count); break;
-    case FACESH_ACTIVATION_TANH: facesh_tanh(values, count); break;
-    default: break;
-  }
-}
 
 /* Turns the class's sums into output pixels: Y = Aᵀ·M·A for every tile, plus the bias,
  * then the activation. */
@@ -212,20 +228,14 @@ static void transform_output(const facesh_winograd_plan *plan, const tile_place 
     const float *m = sums + (k - k_start) * columns;
     float bias = plan->bias[k];
     for (long u = 0; u < count; u++) {
-      float r[2][3];
-      for (int b = 0; b < 3; b++) {
-        float top = m[b * stride + u], middle = m[(3 + b) * stride + u];
-        float bottom = m[(6 + b) * stride + u];
-        r[0][b] = top + middle;
-        r[1][b] = middle + bottom;
-      }
-      values[0][u] = (r[0][0] + r[0][1]) + bias;
-      values[1][u] = (r[0][1] + r[0][2]) + bias;
-      values[2][u] = (r[1][0] + r[1][1]) + bias;
-      values[3][u] = (r[1][1] + r[1][2]) + bias;
+      float tile[2][2];
+      transform_sums(m + u, stride, tile);
+      for (int i = 0; i < 4; i++) values[i][u] = tile[i / 2][i % 2] + bias;
     }
     if (plan->activation != FACESH_ACTIVATION_NONE) {
-      for (int i = 0; i < 4; i++) apply_activation(plan, values[i], count);
+      for (int i = 0; i < 4; i++) {
+        facesh_apply_activation(plan->activation, plan->slope, values[i], count);
+      }
     }
     float *channel = plan->output + k * channel_stride;
     for (long u = 0; u < count; u++) {
@@ -341,7 +351,7 @@ void facesh_winograd_transform_weight_backward(const float *weight, long input_c
                                                long output_channels, float *work,
                                                float *packed) {
   long C = input_channels, K = output_channels, D = backward_depth(K);
-  /* `work` holds matrix e as C rows of D = 4·K values, depth index class·K + k. */
+  /* `work` stores matrix e as C rows of D = 4·K values, depth index class·K + k. */
   for (long c = 0; c < C; c++) {
     /* Depth index (2·qy + qx)·K + k: the class whose kernel tap parities are (qy, qx). */
     for (long cls = 0; cls < CLASSES; cls++) {
@@ -386,13 +396,7 @@ long facesh_winograd_backward_prepare(facesh_winograd_backward_plan *plan) {
   /* Split the input channels into groups when there are too few blocks for the threads.
    * Each value is computed by the same operations however the work is divided. */
   long target = plan->threads > 1 ? TASKS_PER_THREAD * plan->threads : 1;
-  long row_panels = panels(C, MR);
-  long groups = 1;
-  while (plan->blocks * groups < target && panels(row_panels, groups * 2) >= MIN_GROUP_PANELS) {
-    groups *= 2;
-  }
-  plan->group_rows = panels(row_panels, groups) * MR;
-  plan->groups = panels(C, plan->group_rows);
+  plan->groups = split_rows(C, plan->blocks, target, &plan->group_rows);
   return plan->blocks * plan->groups;
 }
 
@@ -402,9 +406,9 @@ typedef struct {
 } gradient_tile;
 
 /* Writes the transformed output gradient of depth indices [depth, depth + kc) for tiles
- * [0, count) into nine packed B blocks; lanes past `count` are zero. Depth index
- * (2·qy + qx)·K + k holds output channel k of the class whose kernel tap parities are
- * (qy, qx), the order of the weight's depth. */
+ * [0, count) into nine packed B blocks, with zeros in lanes past `count`. Depth index
+ * (2·qy + qx)·K + k is output channel k of the class whose kernel tap parities are (qy, qx),
+ * in the order of the weight's depth. */
 static void transform_gradient(const facesh_winograd_backward_plan *plan,
                                const gradient_tile *tiles, long count, long block_panels,
                                long depth, long kc, float *packed) {
@@ -441,18 +445,7 @@ static void transform_gradient(const facesh_winograd_backward_plan *plan,
           }
         }
       }
-      float e[3][3];
-      for (int j = 0; j < 3; j++) {
-        e[0][j] = d[0][j] - d[1][j];
-        e[1][j] = d[1][j];
-        e[2][j] = d[2][j] - d[1][j];
-      }
-      float *lane = lane_base + (u / NR) * NR * kc + (u % NR);
-      for (int a = 0; a < 3; a++) {
-        lane[(a * 3 + 0) * element_stride] = e[a][0] - e[a][1];
-        lane[(a * 3 + 1) * element_stride] = e[a][1];
-        lane[(a * 3 + 2) * element_stride] = e[a][2] - e[a][1];
-      }
+      transform_window(d, lane_base + (u / NR) * NR * kc + (u % NR), element_stride);
     }
   }
 }
@@ -516,17 +509,8 @@ void facesh_winograd_backward_run_task(const facesh_winograd_backward_plan *plan
   for (long c = c_start; c < c_end; c++) {
     const float *m = sums + (c - c_start) * columns;
     for (long u = 0; u < count; u++) {
-      float r[2][3];
-      for (int j = 0; j < 3; j++) {
-        float top = m[j * stride + u], middle = m[(3 + j) * stride + u];
-        float bottom = m[(6 + j) * stride + u];
-        r[0][j] = top + middle;
-        r[1][j] = middle + bottom;
-      }
-      float values[2][2] = {
-        {r[0][0] + r[0][1], r[0][1] + r[0][2]},
-        {r[1][0] + r[1][1], r[1][1] + r[1][2]},
-      };
+      float values[2][2];
+      transform_sums(m + u, stride, values);
       float *plane = plan->input_gradient + (c * plan->batch + tiles[u].sample) * H * W;
       for (int i = 0; i < 2; i++) {
         long iy = tiles[u].row + i;

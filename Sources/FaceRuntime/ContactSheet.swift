@@ -20,9 +20,9 @@ public enum ContactSheet {
   /// Renders faces in a grid, `columns` per row, left to right and top to bottom.
   ///
   /// Before scaling the sheet is `c * w + (c + 1) * 4` pixels wide, where `c` is
-  /// `min(columns, images.count)` and `w` the cell width. That is the width of the first
-  /// image, and with labels at least 48 and at least what the widest label needs, up to 143
-  /// (24 glyphs); faces are centred in wider cells. It is
+  /// `min(columns, images.count)` and `w` the cell width: the width of the first image, and
+  /// with labels at least 48 and at least what the widest label needs, up to 143 (24
+  /// glyphs). Faces are centred in wider cells. The sheet is
   /// `4 + t + r * (h + l + 4)` pixels tall, where `r` is the number of rows, `h` the height
   /// of the first image, `l` is 13 with labels and 0 without, and `t` is 13 with a title
   /// and 0 without. Labels are centred under their face and titles start at the left.

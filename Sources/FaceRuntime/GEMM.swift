@@ -16,7 +16,7 @@ package enum GEMMBackend: String, CaseIterable {
 /// Not synchronized: set it only while no decoder is running.
 nonisolated(unsafe) package var gemmBackend = GEMMBackend.automatic
 
-/// How transposed convolutions with a 4×4 kernel and stride 2 are computed.
+/// The method for transposed convolutions with a 4×4 kernel and stride 2.
 package enum TransposedConvolutionMethod: String, CaseIterable {
   /// Winograd's F(2×2, 2×2) where it saves time, GEMM and scatter elsewhere.
   case automatic

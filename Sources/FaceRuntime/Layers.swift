@@ -269,8 +269,9 @@ final class ConvTransposeLayer: Layer {
     kernelHeight == 4 && kernelWidth == 4 && strideY == 2 && strideX == 2 && padY < 4 && padX < 4
   }
 
-  /// Whether a forward pass over `input` runs `forwardWinograd`, or with `inputGradient`,
-  /// whether the backward pass computes the input gradient with `inputGradientWinograd`.
+  /// Decides whether a forward pass over `input` runs `forwardWinograd`, or with
+  /// `inputGradient`, whether the backward pass computes the input gradient with
+  /// `inputGradientWinograd`.
   /// The transforms cost work per channel and tile, so layers with few output channels keep
   /// the GEMM. So do layers with fewer than 16 tiles (4×4 output pixels forward, 2×2 input
   /// pixels backward), which would leave most of the GEMM kernel's 16 columns empty. A
@@ -369,6 +370,24 @@ final class ConvTransposeLayer: Layer {
     return Activation(shape: outShape, batch: input.batch, data: data)
   }
 
+  /// Returns the weight as a CFaceBLAS Winograd transform writes it: `count` floats, with
+  /// scratch of `workCount`·C·K floats.
+  private func transformWeight(
+    count: Int, workCount: Int,
+    _ transform: (
+      UnsafePointer<Float>?, Int, Int, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?
+    ) -> Void
+  ) -> [Float] {
+    let scratch = workCount * inputChannels * outputChannels
+    var work = [Float](unsafeUninitializedCapacity: scratch) { _, initialized in
+      initialized = scratch
+    }
+    return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      transform(weight.value, inputChannels, outputChannels, &work, buffer.baseAddress!)
+      initialized = count
+    }
+  }
+
   /// Runs the layer with facesh_winograd in CFaceBLAS: F(2×2, 2×2) on each of the four
   /// output parity classes, 9 multiplications where the GEMM and scatter do 16.
   private func forwardWinograd(
@@ -379,15 +398,9 @@ final class ConvTransposeLayer: Layer {
     if !training, let cached = winogradWeight {
       transformed = cached
     } else {
-      let count = facesh_winograd_weight_count(inputChannels, outputChannels)
-      var work = [Float](unsafeUninitializedCapacity: 9 * inputChannels * outputChannels) {
-        _, initialized in initialized = 9 * inputChannels * outputChannels
-      }
-      transformed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-        facesh_winograd_transform_weight(
-          weight.value, inputChannels, outputChannels, &work, buffer.baseAddress!)
-        initialized = count
-      }
+      transformed = transformWeight(
+        count: facesh_winograd_weight_count(inputChannels, outputChannels), workCount: 9,
+        facesh_winograd_transform_weight)
       if !training { winogradWeight = transformed }
     }
     let count = outShape.count * input.batch
@@ -595,15 +608,9 @@ final class ConvTransposeLayer: Layer {
     if weight.frozen, let cached = winogradBackwardWeight {
       transformed = cached
     } else {
-      let count = facesh_winograd_backward_weight_count(inputChannels, outputChannels)
-      var work = [Float](unsafeUninitializedCapacity: 36 * inputChannels * outputChannels) {
-        _, initialized in initialized = 36 * inputChannels * outputChannels
-      }
-      transformed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-        facesh_winograd_transform_weight_backward(
-          weight.value, inputChannels, outputChannels, &work, buffer.baseAddress!)
-        initialized = count
-      }
+      transformed = transformWeight(
+        count: facesh_winograd_backward_weight_count(inputChannels, outputChannels),
+        workCount: 36, facesh_winograd_transform_weight_backward)
       if weight.frozen { winogradBackwardWeight = transformed }
     }
     let count = inputChannels * input.shape.height * input.shape.width * input.batch

@@ -32,8 +32,8 @@ public struct PCABasis: Sendable, Equatable {
     exactProjections(of: latent).map { Float($0) }
   }
 
-  /// Returns the projections of `latent` in double precision, which also holds those of
-  /// latents near the largest Float, where the Float result would overflow to infinity.
+  /// Returns the projections of `latent` in double precision. They stay finite for latents
+  /// near the largest Float, where the Float projections overflow to infinity.
   public func exactProjections(of latent: [Float]) -> [Double] {
     precondition(latent.count == dimension, "latent has \(latent.count) values, expected \(dimension)")
     var centered = [Double](repeating: 0, count: dimension)

@@ -15,7 +15,7 @@ final class ExampleTests: XCTestCase {
       directory: repositoryRoot)
     XCTAssertEqual(run.status, 0, "\(name) failed:\n\(run.error)")
     // The test model's 32 training faces cover a narrower region than the default model's
-    // 22,707, so a save may warn that a face leaves it; nothing else may be printed.
+    // 22,707, so a save may warn that a face leaves it. Nothing else may be printed.
     let otherLines = run.error.split(separator: "\n").filter {
       !$0.contains("leaves the region the training faces cover")
     }

@@ -39,7 +39,7 @@ final class OutputTests: XCTestCase {
   }
 
   /// A face outside the training faces' region is saved with one warning that names the
-  /// file and the axis; later such saves stay quiet, and typical faces never warn.
+  /// file and the axis. Later such saves stay quiet, and typical faces never warn.
   func testSavingAnAtypicalFaceWarnsOnce() throws {
     let typical = try run("save(mean(), \"mean.png\")\nsave(training(0), \"zero.png\")")
     XCTAssertEqual(typical.warnings, [])

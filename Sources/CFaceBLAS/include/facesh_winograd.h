@@ -6,9 +6,9 @@
 /// A 2-D transposed convolution with a 4×4 kernel and stride 2 in both directions, computed
 /// with Winograd's minimal filtering algorithm F(2×2, 2×2).
 ///
-/// Each output pixel (oy, ox) falls into one of four classes by the parities of oy and ox,
-/// and within a class the layer is an ordinary 2×2 correlation of the input: two input rows
-/// and two input columns reach each output pixel. F(2×2, 2×2) computes a 2×2 tile of such a
+/// Each output pixel (oy, ox) falls into one of four classes by the parities of oy and ox.
+/// Within a class the layer is an ordinary 2×2 correlation of the input, because two input
+/// rows and two input columns reach each output pixel. F(2×2, 2×2) computes a 2×2 tile of such a
 /// correlation from a 3×3 input tile with 9 multiplications per input channel instead of
 /// 16, so the layer does 9/16 of the multiplications of the plain GEMM and scatter. The
 /// transforms only add and subtract, so the result differs from the plain method by
@@ -62,7 +62,7 @@ void facesh_winograd_run_task(const facesh_winograd_plan *plan, long task);
 /// element sums over the four classes and the K output channels together.
 ///
 /// Shapes, channel-major: gradient dY (K, B, P, Q), input gradient dX (C, B, H, W), every
-/// value of which is written. `packed_weight` holds the weight as
+/// value of which is written. `packed_weight` is the weight as
 /// `facesh_winograd_transform_weight_backward` writes it.
 typedef struct {
   const float *packed_weight;
